@@ -1,0 +1,67 @@
+// switchboard-node: parse the settings, run a Node until SIGINT/SIGTERM.
+#include "switchboard/logging.h"
+#include "switchboard/node.h"
+#include "switchboard/signalwatcher.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace switchboard;
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("switchboard-node"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}D%{endif}"
+                                      "%{if-info}I%{endif}%{if-warning}W%{endif}%{if-critical}C"
+                                      "%{endif}%{if-fatal}F%{endif} %{category}: %{message}"));
+
+    const NodeConfig::Outcome parsed =
+        NodeConfig::parse(QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment());
+    if (parsed.exitNow) {
+        std::fprintf(parsed.exitCode ? stderr : stdout, "%s\n", qPrintable(parsed.message));
+        return parsed.exitCode;
+    }
+    const NodeConfig &config = parsed.config;
+    if (!config.logRules.isEmpty())
+        QLoggingCategory::setFilterRules(QString(config.logRules).replace(u',', u'\n'));
+    if (!config.redisUrl.isEmpty()) {
+        std::fprintf(stderr, "switchboard-node: --redis is not supported by this build yet; "
+                             "run without it for a single in-memory node\n");
+        return 2;
+    }
+
+    Node node(config);
+    if (const QString error = node.start(); !error.isEmpty()) {
+        std::fprintf(stderr, "switchboard-node: %s\n", qPrintable(error));
+        return 1;
+    }
+    const quint16 port = node.server()->serverPort();
+    const QString shownHost = config.host == QHostAddress::Any ? QStringLiteral("localhost")
+                                                                : config.host.toString();
+    qCInfo(lcServer).noquote() << "node" << config.name << "listening on"
+                               << QStringLiteral("http://%1:%2/").arg(shownHost).arg(port);
+    std::printf("switchboard-node %s listening on http://%s:%u/\n", qPrintable(config.name),
+                qPrintable(shownHost), unsigned(port));
+    std::fflush(stdout);
+
+    SignalWatcher signals_;
+    QObject::connect(&signals_, &SignalWatcher::triggered, &app,
+                     [&](SignalWatcher::Action action, int signal) {
+                         if (action == SignalWatcher::Action::Reload) {
+                             const QString rules = config.reloadLogRules();
+                             QLoggingCategory::setFilterRules(QString(rules).replace(u',', u'\n'));
+                             qCInfo(lcServer) << "reloaded logging rules:" << rules;
+                             return;
+                         }
+                         qCInfo(lcServer) << "signal" << signal << "- shutting down";
+                         node.shutdown(QStringLiteral("server shutting down"));
+                         // Let close frames reach the clients before the process exits.
+                         QTimer::singleShot(300, &app, &QCoreApplication::quit);
+                     });
+    return app.exec();
+}

@@ -1,0 +1,86 @@
+// Where broadcasts go: the adapter tracks room membership of a namespace's sockets and
+// delivers packets to them. The local adapter serves one node; a cluster adapter extends it.
+#pragma once
+
+#include "switchboard/engineconnection.h"
+#include "switchboard/socketio.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+
+namespace switchboard {
+
+class Namespace;
+
+struct BroadcastFlags
+{
+    bool local = false;    // do not relay to other nodes
+    bool volatile_ = false; // may be dropped for a client whose output is backed up
+    friend bool operator==(const BroadcastFlags &, const BroadcastFlags &) = default;
+};
+
+struct BroadcastOptions
+{
+    QSet<QString> rooms; // empty = every socket of the namespace
+    QSet<QString> except;
+    BroadcastFlags flags;
+};
+
+// A packet encoded once, ready for every recipient.
+struct OutgoingPacket
+{
+    socketio::Packet packet;
+    WireFrames frames;
+};
+OutgoingPacket prepare(socketio::Packet packet);
+
+class Adapter : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Adapter(Namespace *nsp);
+    ~Adapter() override;
+
+    Namespace *nsp() const { return m_nsp; }
+
+    virtual void addAll(const QString &id, const QSet<QString> &rooms) = 0;
+    virtual void del(const QString &id, const QString &room) = 0;
+    virtual void delAll(const QString &id) = 0;
+    virtual void broadcast(const OutgoingPacket &packet, const BroadcastOptions &options) = 0;
+
+    virtual QSet<QString> socketRooms(const QString &id) const = 0;
+    // Ids of local sockets in any of `rooms` (all sockets when empty), minus `except`.
+    virtual QSet<QString> sockets(const QSet<QString> &rooms,
+                                  const QSet<QString> &except = {}) const = 0;
+    virtual QStringList rooms() const = 0;
+
+private:
+    Namespace *m_nsp;
+};
+
+class LocalAdapter : public Adapter
+{
+    Q_OBJECT
+public:
+    using Adapter::Adapter;
+
+    void addAll(const QString &id, const QSet<QString> &rooms) override;
+    void del(const QString &id, const QString &room) override;
+    void delAll(const QString &id) override;
+    void broadcast(const OutgoingPacket &packet, const BroadcastOptions &options) override;
+    QSet<QString> socketRooms(const QString &id) const override;
+    QSet<QString> sockets(const QSet<QString> &rooms, const QSet<QString> &except) const override;
+    QStringList rooms() const override;
+
+protected:
+    // Delivers to this node's sockets only; cluster adapters call it for remote broadcasts too.
+    void deliverLocally(const OutgoingPacket &packet, const BroadcastOptions &options);
+
+private:
+    QHash<QString, QSet<QString>> m_rooms; // room -> socket ids
+    QHash<QString, QSet<QString>> m_sids;  // socket id -> rooms
+};
+
+} // namespace switchboard

@@ -1,0 +1,136 @@
+#include "switchboard/client.h"
+
+#include "switchboard/adapter.h"
+#include "switchboard/logging.h"
+#include "switchboard/namespace.h"
+#include "switchboard/server.h"
+
+#include <QNetworkRequest>
+#include <QPointer>
+#include <QTimerEvent>
+
+namespace switchboard {
+
+Client::Client(Server *server, EngineConnection *connection)
+    : QObject(server), m_server(server), m_connection(connection)
+{
+    connection->setParent(this);
+    connect(connection, &EngineConnection::message, this, &Client::onMessage);
+    connect(connection, &EngineConnection::closed, this, &Client::onClosed);
+    m_connectTimer = startTimer(server->options().connectTimeout);
+}
+
+Client::~Client() = default;
+
+void Client::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_connectTimer)
+        return QObject::timerEvent(event);
+    killTimer(m_connectTimer);
+    m_connectTimer = 0;
+    if (m_sockets.isEmpty() && m_pendingConnects == 0)
+        close(QStringLiteral("connect timeout: no namespace joined within %1 ms")
+                  .arg(m_server->options().connectTimeout),
+              true);
+}
+
+void Client::sendPacket(const socketio::Packet &packet)
+{
+    m_connection->send(prepare(packet).frames);
+}
+
+void Client::close(const QString &reason, bool error)
+{
+    m_connection->close(reason, error); // emits closed -> onClosed
+}
+
+void Client::onMessage(const QByteArray &data, bool binary)
+{
+    const socketio::Decoder::Result result =
+        binary ? m_decoder.addBinary(data) : m_decoder.addText(data);
+    switch (result.status) {
+    case socketio::Decoder::Status::NeedMore:
+        return;
+    case socketio::Decoder::Status::Error:
+        close(QStringLiteral("parse error: %1").arg(result.error), true);
+        return;
+    case socketio::Decoder::Status::Complete:
+        onPacket(result.packet);
+        return;
+    }
+}
+
+void Client::onPacket(const socketio::Packet &packet)
+{
+    Socket *socket = m_sockets.value(packet.nsp);
+    if (packet.type == socketio::PacketType::Connect) {
+        if (socket) {
+            qCDebug(lcSocketIo) << "duplicate CONNECT to" << packet.nsp << "ignored";
+            return;
+        }
+        Namespace *nsp = m_server->namespaceFor(packet.nsp);
+        if (!nsp) {
+            socketio::Packet refusal;
+            refusal.type = socketio::PacketType::ConnectError;
+            refusal.nsp = packet.nsp;
+            refusal.data = QVariantMap{{QStringLiteral("message"), QStringLiteral("Invalid namespace")}};
+            sendPacket(refusal);
+            qCInfo(lcSocketIo) << "refused CONNECT to unknown namespace" << packet.nsp;
+            return;
+        }
+        nsp->connectClient(this, makeHandshake(packet.data.toMap()));
+        return;
+    }
+    if (!socket) {
+        close(QStringLiteral("parse error: %1 packet for namespace %2 not joined")
+                  .arg(QLatin1String(socketio::typeName(packet.type)), packet.nsp),
+              true);
+        return;
+    }
+    socket->onPacket(packet);
+}
+
+Handshake Client::makeHandshake(const QVariantMap &auth) const
+{
+    Handshake handshake;
+    if (QWebSocket *ws = m_connection->webSocket()) {
+        const QNetworkRequest request = ws->request();
+        for (const QByteArray &name : request.rawHeaderList())
+            handshake.headers.append({name.toLower(), request.rawHeader(name)});
+        handshake.address = ws->peerAddress().toString();
+        handshake.url = request.url();
+    }
+    handshake.time = QDateTime::currentDateTimeUtc();
+    handshake.auth = auth;
+    return handshake;
+}
+
+void Client::addSocket(Socket *socket)
+{
+    m_sockets.insert(socket->nsp()->name(), socket);
+}
+
+void Client::removeSocket(Socket *socket)
+{
+    const auto it = m_sockets.constFind(socket->nsp()->name());
+    if (it != m_sockets.cend() && *it == socket)
+        m_sockets.erase(it);
+}
+
+void Client::onClosed(const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    if (m_connectTimer) {
+        killTimer(m_connectTimer);
+        m_connectTimer = 0;
+    }
+    const auto sockets = m_sockets.values();
+    for (Socket *socket : sockets)
+        socket->close(reason, false);
+    m_server->m_clients.remove(this);
+    deleteLater();
+}
+
+} // namespace switchboard

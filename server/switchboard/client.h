@@ -1,0 +1,55 @@
+// The Socket.IO side of one Engine.IO connection: decodes packets, multiplexes them over
+// the namespaces the client joined, and enforces the connect timeout.
+#pragma once
+
+#include "switchboard/engineconnection.h"
+#include "switchboard/socket.h"
+#include "switchboard/socketio.h"
+
+#include <QHash>
+#include <QObject>
+
+namespace switchboard {
+
+class Server;
+
+class Client : public QObject
+{
+    Q_OBJECT
+public:
+    Client(Server *server, EngineConnection *connection);
+    ~Client() override;
+
+    EngineConnection *connection() const { return m_connection; }
+    Server *server() const { return m_server; }
+    const QString &sid() const { return m_connection->sid(); }
+
+    void sendPacket(const socketio::Packet &packet);
+    void send(const WireFrames &frames) { m_connection->send(frames); }
+    // Closes the connection and every socket on it with `reason`.
+    void close(const QString &reason, bool error = false);
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    friend class Namespace;
+    friend class Socket;
+
+    void onMessage(const QByteArray &data, bool binary);
+    void onPacket(const socketio::Packet &packet);
+    void onClosed(const QString &reason);
+    void addSocket(Socket *socket);
+    void removeSocket(Socket *socket);
+    Handshake makeHandshake(const QVariantMap &auth) const;
+
+    Server *m_server;
+    EngineConnection *m_connection;
+    socketio::Decoder m_decoder;
+    QHash<QString, Socket *> m_sockets; // namespace name -> socket
+    int m_connectTimer = 0;
+    int m_pendingConnects = 0;
+    bool m_closing = false;
+};
+
+} // namespace switchboard

@@ -1,0 +1,141 @@
+#include "switchboard/namespace.h"
+
+#include "switchboard/adapter.h"
+#include "switchboard/client.h"
+#include "switchboard/logging.h"
+#include "switchboard/server.h"
+
+#include <QPointer>
+
+namespace switchboard {
+
+Namespace::Namespace(Server *server, const QString &name)
+    : QObject(server), m_server(server), m_name(name)
+{
+}
+
+Namespace::~Namespace() = default;
+
+void Namespace::setAdapter(std::unique_ptr<Adapter> adapter)
+{
+    m_adapter = std::move(adapter);
+}
+
+void Namespace::use(Middleware middleware)
+{
+    m_middleware.append(std::move(middleware));
+}
+
+void Namespace::on(const QString &event, Socket::EventHandler handler)
+{
+    m_handlers[event].append(std::move(handler));
+}
+
+const QList<Socket::EventHandler> *Namespace::handlers(const QString &event) const
+{
+    const auto it = m_handlers.constFind(event);
+    return it == m_handlers.cend() ? nullptr : &*it;
+}
+
+BroadcastOperator Namespace::to(const QString &room) const
+{
+    return BroadcastOperator(const_cast<Namespace *>(this)).to(room);
+}
+
+BroadcastOperator Namespace::to(const QStringList &rooms) const
+{
+    return BroadcastOperator(const_cast<Namespace *>(this)).to(rooms);
+}
+
+BroadcastOperator Namespace::except(const QString &room) const
+{
+    return BroadcastOperator(const_cast<Namespace *>(this)).except(room);
+}
+
+BroadcastOperator Namespace::except(const QStringList &rooms) const
+{
+    return BroadcastOperator(const_cast<Namespace *>(this)).except(rooms);
+}
+
+BroadcastOperator Namespace::local() const
+{
+    return BroadcastOperator(const_cast<Namespace *>(this)).local();
+}
+
+bool Namespace::emit(const QString &event, const QVariantList &args) const
+{
+    return BroadcastOperator(const_cast<Namespace *>(this)).emit(event, args);
+}
+
+void Namespace::connectClient(Client *client, const Handshake &handshake)
+{
+    auto *socket = new Socket(this, client, handshake);
+    ++client->m_pendingConnects;
+    runMiddleware(socket, 0);
+}
+
+void Namespace::runMiddleware(Socket *socket, qsizetype index)
+{
+    if (index >= m_middleware.size()) {
+        admit(socket);
+        return;
+    }
+    QPointer<Socket> guard(socket);
+    auto called = std::make_shared<bool>(false);
+    m_middleware.at(index)(socket, [this, guard, index, called](const QString &error,
+                                                                const QVariant &data) {
+        if (*called || !guard)
+            return;
+        *called = true;
+        Socket *s = guard.data();
+        if (error.isEmpty()) {
+            runMiddleware(s, index + 1);
+            return;
+        }
+        Client *client = s->client();
+        --client->m_pendingConnects;
+        QVariantMap payload{{QStringLiteral("message"), error}};
+        if (data.isValid())
+            payload.insert(QStringLiteral("data"), data);
+        socketio::Packet packet;
+        packet.type = socketio::PacketType::ConnectError;
+        packet.nsp = m_name;
+        packet.data = payload;
+        client->sendPacket(packet);
+        qCInfo(lcSocketIo) << "refused connection to" << m_name << "from"
+                           << s->handshake().address << "-" << error;
+        s->deleteLater();
+    });
+}
+
+void Namespace::admit(Socket *socket)
+{
+    Client *client = socket->client();
+    --client->m_pendingConnects;
+    if (!client->connection()->isOpen()) {
+        socket->deleteLater();
+        return;
+    }
+    m_sockets.insert(socket->id(), socket);
+    m_adapter->addAll(socket->id(), {socket->id()});
+    client->addSocket(socket);
+    socket->markConnected();
+
+    socketio::Packet ack;
+    ack.type = socketio::PacketType::Connect;
+    ack.nsp = m_name;
+    ack.data = QVariantMap{{QStringLiteral("sid"), socket->id()}};
+    client->sendPacket(ack);
+    qCDebug(lcSocketIo) << "socket" << socket->id() << "connected to" << m_name;
+    Q_EMIT connection(socket);
+}
+
+void Namespace::removeSocket(Socket *socket, const QString &reason)
+{
+    m_adapter->delAll(socket->id());
+    m_sockets.remove(socket->id());
+    qCDebug(lcSocketIo) << "socket" << socket->id() << "left" << m_name << "-" << reason;
+    Q_EMIT disconnection(socket, reason);
+}
+
+} // namespace switchboard

@@ -1,0 +1,71 @@
+// A Socket.IO namespace: its sockets, middleware, shared event handlers and adapter.
+#pragma once
+
+#include "switchboard/broadcastoperator.h"
+#include "switchboard/socket.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <memory>
+
+namespace switchboard {
+
+class Adapter;
+class Client;
+class Server;
+
+class Namespace : public QObject
+{
+    Q_OBJECT
+public:
+    // Call `next({})` to accept the connection, `next(message, data)` to refuse it.
+    using Next = std::function<void(const QString &error, const QVariant &data)>;
+    using Middleware = std::function<void(Socket *socket, const Next &next)>;
+
+    ~Namespace() override;
+
+    const QString &name() const { return m_name; }
+    Server *server() const { return m_server; }
+    Adapter *adapter() const { return m_adapter.get(); }
+
+    void use(Middleware middleware);
+    // A handler for `event` on every socket of this namespace, after the socket's own.
+    void on(const QString &event, Socket::EventHandler handler);
+
+    BroadcastOperator to(const QString &room) const;
+    BroadcastOperator to(const QStringList &rooms) const;
+    BroadcastOperator except(const QString &room) const;
+    BroadcastOperator except(const QStringList &rooms) const;
+    BroadcastOperator local() const;
+    bool emit(const QString &event, const QVariantList &args = {}) const;
+
+    Socket *socket(const QString &id) const { return m_sockets.value(id); }
+    const QHash<QString, Socket *> &sockets() const { return m_sockets; }
+
+Q_SIGNALS:
+    void connection(Socket *socket);
+    void disconnection(Socket *socket, const QString &reason);
+
+private:
+    friend class Server;
+    friend class Socket;
+    friend class Client;
+
+    Namespace(Server *server, const QString &name);
+    void setAdapter(std::unique_ptr<Adapter> adapter);
+    void connectClient(Client *client, const Handshake &handshake);
+    void runMiddleware(Socket *socket, qsizetype index);
+    void admit(Socket *socket);
+    void removeSocket(Socket *socket, const QString &reason);
+    const QList<Socket::EventHandler> *handlers(const QString &event) const;
+
+    Server *m_server;
+    QString m_name;
+    std::unique_ptr<Adapter> m_adapter;
+    QList<Middleware> m_middleware;
+    QHash<QString, QList<Socket::EventHandler>> m_handlers;
+    QHash<QString, Socket *> m_sockets;
+};
+
+} // namespace switchboard

@@ -1,0 +1,38 @@
+// A whole switchboard-node: the server, the relay service, the HTTP routes and the
+// authentication that NodeConfig asks for.
+#pragma once
+
+#include "switchboard/nodeconfig.h"
+
+#include <QObject>
+
+namespace switchboard {
+
+class RelayService;
+class Server;
+
+class Node : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Node(NodeConfig config, QObject *parent = nullptr);
+    ~Node() override;
+
+    // Starts listening; on failure returns the reason.
+    QString start();
+    void shutdown(const QString &reason);
+
+    Server *server() const { return m_server; }
+    const NodeConfig &config() const { return m_config; }
+    QVariantMap health() const;
+
+private:
+    void addRoutes();
+    void addAuthentication();
+
+    NodeConfig m_config;
+    Server *m_server;
+    RelayService *m_relay;
+};
+
+} // namespace switchboard

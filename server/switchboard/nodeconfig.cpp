@@ -1,0 +1,184 @@
+#include "switchboard/nodeconfig.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QHostInfo>
+#include <QSettings>
+
+namespace switchboard {
+
+namespace {
+
+struct Setting
+{
+    const char *key; // command-line option and INI key of the [node] group
+    const char *env; // environment variable, or nullptr
+    const char *valueName;
+    const char *help;
+};
+
+// One table drives the parser, the INI lookup and the environment lookup.
+constexpr Setting settings[] = {
+    {"port", "PORT", "port", "TCP port for HTTP and WebSocket (default 3000)."},
+    {"host", "HOST", "address", "Address to listen on (default: all interfaces)."},
+    {"redis", "REDIS_URL", "url", "Redis URL to join a cluster (absent: single node)."},
+    {"name", "SWITCHBOARD_NAME", "name", "Name shown in the console (default host:port)."},
+    {"ping-interval", nullptr, "ms", "Engine.IO pingInterval in milliseconds (default 25000)."},
+    {"ping-timeout", nullptr, "ms", "Engine.IO pingTimeout in milliseconds (default 20000)."},
+    {"max-payload", nullptr, "bytes", "Largest accepted message in bytes (default 1000000)."},
+    {"connect-timeout", nullptr, "ms", "Time a client has to join a namespace (default 45000)."},
+    {"namespaces", nullptr, "patterns",
+     "Comma-separated namespaces clients may use; '*' is a wildcard (default '*')."},
+    {"path", nullptr, "path", "Engine.IO path (default /socket.io/)."},
+    {"auth-token", "SWITCHBOARD_AUTH_TOKEN", "token",
+     "Require CONNECT auth {token} equal to this (default: no authentication)."},
+    {"log", "SWITCHBOARD_LOG", "rules",
+     "Qt logging rules, e.g. 'switchboard.*.debug=true' (default: info and above)."},
+};
+
+bool toInt(const QString &text, qint64 min, qint64 max, qint64 &out)
+{
+    bool ok = false;
+    const qint64 value = text.toLongLong(&ok);
+    if (!ok || value < min || value > max)
+        return false;
+    out = value;
+    return true;
+}
+
+} // namespace
+
+NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProcessEnvironment &env)
+{
+    Outcome outcome;
+    NodeConfig &config = outcome.config;
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Switchboard node: a Socket.IO v4 server that clusters over Redis."));
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    const QCommandLineOption configOption(QStringLiteral("config"),
+                                          QStringLiteral("INI file with a [node] group of the "
+                                                         "same keys as these options."),
+                                          QStringLiteral("file.ini"));
+    parser.addOption(configOption);
+    for (const Setting &s : settings)
+        parser.addOption(QCommandLineOption(QString::fromLatin1(s.key), QString::fromLatin1(s.help),
+                                            QString::fromLatin1(s.valueName)));
+
+    if (!parser.parse(arguments)) {
+        outcome.message = parser.errorText() + QStringLiteral("\nTry --help.");
+        outcome.exitNow = true;
+        outcome.exitCode = 2;
+        return outcome;
+    }
+    if (parser.isSet(help) || parser.isSet(version)) {
+        outcome.message = parser.isSet(help) ? parser.helpText()
+                                             : QStringLiteral("switchboard-node " SWITCHBOARD_VERSION);
+        outcome.exitNow = true;
+        return outcome;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        outcome.message = QStringLiteral("unexpected argument '%1'. Try --help.")
+                              .arg(parser.positionalArguments().first());
+        outcome.exitNow = true;
+        outcome.exitCode = 2;
+        return outcome;
+    }
+
+    config.configFile = parser.value(configOption);
+    std::unique_ptr<QSettings> ini;
+    if (!config.configFile.isEmpty()) {
+        if (!QFileInfo(config.configFile).isReadable()) {
+            outcome.message = QStringLiteral("cannot read config file '%1'").arg(config.configFile);
+            outcome.exitNow = true;
+            outcome.exitCode = 2;
+            return outcome;
+        }
+        ini = std::make_unique<QSettings>(config.configFile, QSettings::IniFormat);
+        ini->beginGroup(QStringLiteral("node"));
+    }
+
+    QHash<QString, QString> values;
+    for (const Setting &s : settings) {
+        const QString key = QString::fromLatin1(s.key);
+        if (parser.isSet(key))
+            values.insert(key, parser.value(key));
+        else if (s.env && env.contains(QString::fromLatin1(s.env)))
+            values.insert(key, env.value(QString::fromLatin1(s.env)));
+        else if (ini && ini->contains(key))
+            values.insert(key, ini->value(key).toString());
+    }
+
+    auto bad = [&outcome](const QString &key, const QString &why) {
+        outcome.message = QStringLiteral("invalid --%1: %2").arg(key, why);
+        outcome.exitNow = true;
+        outcome.exitCode = 2;
+        return outcome;
+    };
+    qint64 number = 0;
+    if (values.contains(QStringLiteral("port"))) {
+        if (!toInt(values.value(QStringLiteral("port")), 0, 65535, number))
+            return bad(QStringLiteral("port"), QStringLiteral("expected 0..65535"));
+        config.port = quint16(number);
+    }
+    if (values.contains(QStringLiteral("host"))) {
+        const QString host = values.value(QStringLiteral("host"));
+        if (host == u"localhost")
+            config.host = QHostAddress::LocalHost;
+        else if (!config.host.setAddress(host))
+            return bad(QStringLiteral("host"), QStringLiteral("'%1' is not an IP address").arg(host));
+    }
+    struct IntSetting
+    {
+        const char *key;
+        qint64 min, max;
+        std::function<void(qint64)> apply;
+    };
+    ServerOptions &server = config.server;
+    const IntSetting ints[] = {
+        {"ping-interval", 10, 3600000, [&](qint64 v) { server.engine.pingInterval = int(v); }},
+        {"ping-timeout", 10, 3600000, [&](qint64 v) { server.engine.pingTimeout = int(v); }},
+        {"max-payload", 64, 1LL << 30, [&](qint64 v) { server.engine.maxPayload = v; }},
+        {"connect-timeout", 10, 3600000, [&](qint64 v) { server.connectTimeout = int(v); }},
+    };
+    for (const IntSetting &s : ints) {
+        const QString key = QString::fromLatin1(s.key);
+        if (!values.contains(key))
+            continue;
+        if (!toInt(values.value(key), s.min, s.max, number))
+            return bad(key, QStringLiteral("expected an integer in %1..%2").arg(s.min).arg(s.max));
+        s.apply(number);
+    }
+    server.dynamicNamespaces = values.value(QStringLiteral("namespaces"), QStringLiteral("*"))
+                                   .split(u',', Qt::SkipEmptyParts);
+    for (QString &pattern : server.dynamicNamespaces) {
+        pattern = pattern.trimmed();
+        if (!pattern.startsWith(u'/') && pattern != u"*")
+            return bad(QStringLiteral("namespaces"),
+                       QStringLiteral("'%1' must start with '/' or be '*'").arg(pattern));
+    }
+    if (values.contains(QStringLiteral("path"))) {
+        server.path = values.value(QStringLiteral("path"));
+        if (!server.path.startsWith(u'/'))
+            return bad(QStringLiteral("path"), QStringLiteral("must start with '/'"));
+    }
+    config.redisUrl = values.value(QStringLiteral("redis"));
+    config.authToken = values.value(QStringLiteral("auth-token"));
+    config.logRules = values.value(QStringLiteral("log"));
+    config.name = values.value(QStringLiteral("name"));
+    if (config.name.isEmpty())
+        config.name = QStringLiteral("%1:%2").arg(QHostInfo::localHostName()).arg(config.port);
+    return outcome;
+}
+
+QString NodeConfig::reloadLogRules() const
+{
+    if (configFile.isEmpty())
+        return logRules;
+    QSettings ini(configFile, QSettings::IniFormat);
+    return ini.value(QStringLiteral("node/log"), logRules).toString();
+}
+
+} // namespace switchboard

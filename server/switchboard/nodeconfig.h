@@ -1,0 +1,42 @@
+// switchboard-node's settings from the command line, the environment and an INI file,
+// in that order of precedence.
+#pragma once
+
+#include "switchboard/server.h"
+
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QStringList>
+
+#include <variant>
+
+namespace switchboard {
+
+struct NodeConfig
+{
+    QHostAddress host = QHostAddress::Any;
+    quint16 port = 3000;
+    QString redisUrl;
+    QString name;
+    QString configFile;
+    QString authToken;
+    QString logRules;
+    ServerOptions server;
+
+    struct Outcome;
+    // `--help`, `--version` and bad settings yield their text with `exitNow` set.
+    static Outcome parse(const QStringList &arguments, const QProcessEnvironment &env);
+
+    // Re-reads the logging rules of the config file (for SIGHUP).
+    QString reloadLogRules() const;
+};
+
+struct NodeConfig::Outcome
+{
+    NodeConfig config;
+    QString message;
+    bool exitNow = false;
+    int exitCode = 0;
+};
+
+} // namespace switchboard

@@ -1,0 +1,186 @@
+#include "switchboard/relayservice.h"
+
+#include "switchboard/logging.h"
+#include "switchboard/namespace.h"
+#include "switchboard/server.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace switchboard {
+
+namespace {
+
+void fail(Socket *socket, const Socket::Ack &ack, const QString &event, const QString &reason)
+{
+    if (ack)
+        ack({QVariantMap{{QStringLiteral("ok"), false}, {QStringLiteral("error"), reason}}});
+    else
+        qCDebug(lcRelay) << "invalid" << event << "from" << socket->id() << "-" << reason;
+}
+
+void succeed(const Socket::Ack &ack, QVariantMap reply = {})
+{
+    if (!ack)
+        return;
+    reply.insert(QStringLiteral("ok"), true);
+    ack({reply});
+}
+
+QStringList sortedRooms(const Socket *socket)
+{
+    const QSet<QString> rooms = socket->rooms();
+    QStringList list(rooms.cbegin(), rooms.cend());
+    std::sort(list.begin(), list.end());
+    return list;
+}
+
+// A room or an array of rooms, each a non-empty string; nullopt with `error` set otherwise.
+std::optional<QStringList> roomList(const QVariant &value, const QString &what, QString &error)
+{
+    QStringList rooms;
+    if (value.typeId() == QMetaType::QString) {
+        rooms << value.toString();
+    } else if (value.typeId() == QMetaType::QVariantList) {
+        for (const QVariant &item : *static_cast<const QVariantList *>(value.constData())) {
+            if (item.typeId() != QMetaType::QString) {
+                error = QStringLiteral("%1: every room must be a string").arg(what);
+                return std::nullopt;
+            }
+            rooms << item.toString();
+        }
+    } else {
+        error = QStringLiteral("%1 must be a room name or an array of room names").arg(what);
+        return std::nullopt;
+    }
+    if (rooms.isEmpty()) {
+        error = QStringLiteral("%1: no room given").arg(what);
+        return std::nullopt;
+    }
+    if (rooms.size() > RelayService::MaxRoomsPerCall) {
+        error = QStringLiteral("%1: more than %2 rooms").arg(what).arg(RelayService::MaxRoomsPerCall);
+        return std::nullopt;
+    }
+    for (const QString &room : std::as_const(rooms)) {
+        if (room.isEmpty() || room.size() > RelayService::MaxRoomLength) {
+            error = QStringLiteral("%1: a room name must have 1 to %2 characters")
+                        .arg(what)
+                        .arg(RelayService::MaxRoomLength);
+            return std::nullopt;
+        }
+    }
+    rooms.removeDuplicates();
+    return rooms;
+}
+
+} // namespace
+
+RelayService::RelayService(Server *server, QObject *parent) : QObject(parent)
+{
+    for (Namespace *nsp : server->namespaces())
+        attach(nsp);
+    connect(server, &Server::namespaceCreated, this, &RelayService::attach);
+}
+
+QString RelayService::defaultJoinPolicy(Socket *socket, const QString &room)
+{
+    if (room != socket->id() && socket->nsp()->socket(room))
+        return QStringLiteral("room '%1' is another socket's private room").arg(room);
+    return {};
+}
+
+void RelayService::attach(Namespace *nsp)
+{
+    nsp->on(QStringLiteral("join"), [this](Socket *s, const QVariantList &a, const Socket::Ack &k) {
+        onJoin(s, a, k);
+    });
+    nsp->on(QStringLiteral("leave"), [this](Socket *s, const QVariantList &a, const Socket::Ack &k) {
+        onLeave(s, a, k);
+    });
+    nsp->on(QStringLiteral("send"), [this](Socket *s, const QVariantList &a, const Socket::Ack &k) {
+        onSend(s, a, k);
+    });
+}
+
+void RelayService::onJoin(Socket *socket, const QVariantList &args, const Socket::Ack &ack)
+{
+    QString error;
+    const auto rooms = roomList(args.value(0), QStringLiteral("join"), error);
+    if (!rooms)
+        return fail(socket, ack, QStringLiteral("join"), error);
+    for (const QString &room : *rooms) {
+        const QString refusal = m_joinPolicy(socket, room);
+        if (!refusal.isEmpty())
+            return fail(socket, ack, QStringLiteral("join"), refusal);
+    }
+    socket->join(*rooms);
+    succeed(ack, {{QStringLiteral("rooms"), sortedRooms(socket)}});
+}
+
+void RelayService::onLeave(Socket *socket, const QVariantList &args, const Socket::Ack &ack)
+{
+    QString error;
+    const auto rooms = roomList(args.value(0), QStringLiteral("leave"), error);
+    if (!rooms)
+        return fail(socket, ack, QStringLiteral("leave"), error);
+    if (rooms->contains(socket->id()))
+        return fail(socket, ack, QStringLiteral("leave"),
+                    QStringLiteral("a socket cannot leave its own room"));
+    for (const QString &room : *rooms)
+        socket->leave(room);
+    succeed(ack, {{QStringLiteral("rooms"), sortedRooms(socket)}});
+}
+
+void RelayService::onSend(Socket *socket, const QVariantList &args, const Socket::Ack &ack)
+{
+    const QString name = QStringLiteral("send");
+    if (args.value(0).typeId() != QMetaType::QVariantMap)
+        return fail(socket, ack, name, QStringLiteral("send expects an object {to, event, data}"));
+    const QVariantMap request = args.first().toMap();
+
+    QString error;
+    const QVariant to = request.value(QStringLiteral("to"));
+    QStringList targets;
+    if (!to.isNull()) {
+        const auto rooms = roomList(to, QStringLiteral("to"), error);
+        if (!rooms)
+            return fail(socket, ack, name, error);
+        targets = *rooms;
+    }
+    QStringList excluded;
+    if (const QVariant except = request.value(QStringLiteral("except")); !except.isNull()) {
+        const auto rooms = roomList(except, QStringLiteral("except"), error);
+        if (!rooms)
+            return fail(socket, ack, name, error);
+        excluded = *rooms;
+    }
+    QString event = QStringLiteral("message");
+    if (const QVariant ev = request.value(QStringLiteral("event")); !ev.isNull()) {
+        if (ev.typeId() != QMetaType::QString || ev.toString().isEmpty())
+            return fail(socket, ack, name, QStringLiteral("event must be a non-empty string"));
+        event = ev.toString();
+        if (socketio::isReservedEvent(event))
+            return fail(socket, ack, name, QStringLiteral("'%1' is a reserved event name").arg(event));
+    }
+    bool includeSelf = false;
+    if (const QVariant self = request.value(QStringLiteral("self")); !self.isNull()) {
+        if (self.typeId() != QMetaType::Bool)
+            return fail(socket, ack, name, QStringLiteral("self must be a boolean"));
+        includeSelf = self.toBool();
+    }
+
+    BroadcastOperator op = socket->nsp()->except(excluded);
+    if (!targets.isEmpty())
+        op = op.to(targets);
+    if (!includeSelf)
+        op = op.except(socket->id());
+    const QVariantMap message{
+        {QStringLiteral("from"), socket->id()},
+        {QStringLiteral("to"), to.isNull() ? QVariant::fromValue(nullptr) : to},
+        {QStringLiteral("data"), request.value(QStringLiteral("data"), QVariant::fromValue(nullptr))},
+    };
+    op.emit(event, {message});
+    succeed(ack);
+}
+
+} // namespace switchboard

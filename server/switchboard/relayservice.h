@@ -1,0 +1,42 @@
+// The built-in client events (join, leave, send) that make a node useful without custom
+// code. Built only on the public Server/Namespace/Socket API.
+#pragma once
+
+#include "switchboard/socket.h"
+
+#include <QObject>
+
+#include <functional>
+
+namespace switchboard {
+
+class Namespace;
+class Server;
+
+class RelayService : public QObject
+{
+    Q_OBJECT
+public:
+    // Returns why `socket` may not join `room`, or an empty string to allow it.
+    using JoinPolicy = std::function<QString(Socket *socket, const QString &room)>;
+
+    static constexpr int MaxRoomLength = 256;
+    static constexpr int MaxRoomsPerCall = 100;
+
+    // Serves every namespace of `server`, present and future.
+    explicit RelayService(Server *server, QObject *parent = nullptr);
+
+    void setJoinPolicy(JoinPolicy policy) { m_joinPolicy = std::move(policy); }
+    // Refuses empty and over-long names and another connected socket's own room.
+    static QString defaultJoinPolicy(Socket *socket, const QString &room);
+
+private:
+    void attach(Namespace *nsp);
+    void onJoin(Socket *socket, const QVariantList &args, const Socket::Ack &ack);
+    void onLeave(Socket *socket, const QVariantList &args, const Socket::Ack &ack);
+    void onSend(Socket *socket, const QVariantList &args, const Socket::Ack &ack);
+
+    JoinPolicy m_joinPolicy = &RelayService::defaultJoinPolicy;
+};
+
+} // namespace switchboard

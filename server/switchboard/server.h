@@ -1,0 +1,80 @@
+// The Socket.IO server: owns the HTTP front, the Engine.IO connections and the namespaces.
+#pragma once
+
+#include "switchboard/engineconnection.h"
+#include "switchboard/httpfront.h"
+#include "switchboard/namespace.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QSet>
+
+#include <functional>
+#include <memory>
+
+namespace switchboard {
+
+class Adapter;
+class Client;
+
+struct ServerOptions
+{
+    EngineOptions engine;
+    int connectTimeout = 45000;
+    QString path = QStringLiteral("/socket.io/");
+    // Glob patterns ("*", "/org-*") of namespaces created on a client's first CONNECT.
+    // Empty: only namespaces made with Server::of() exist.
+    QStringList dynamicNamespaces;
+    int maxNamespaces = 10000;
+};
+
+class Server : public QObject
+{
+    Q_OBJECT
+public:
+    using AdapterFactory = std::function<std::unique_ptr<Adapter>(Namespace *)>;
+
+    explicit Server(ServerOptions options = {}, QObject *parent = nullptr);
+    ~Server() override;
+
+    bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
+    quint16 serverPort() const { return m_http->serverPort(); }
+    QString errorString() const { return m_http->errorString(); }
+
+    // The namespace called `name`, created if needed ("/" always exists).
+    Namespace *of(const QString &name);
+    // An existing namespace, or one a dynamic pattern allows; null when refused.
+    Namespace *namespaceFor(const QString &name);
+    QList<Namespace *> namespaces() const;
+
+    // Used for namespaces created from now on; set it before the first of().
+    void setAdapterFactory(AdapterFactory factory);
+
+    HttpFront *http() const { return m_http; }
+    const ServerOptions &options() const { return m_options; }
+    int clientCount() const { return int(m_clients.size()); }
+    QDateTime startTime() const { return m_startTime; }
+
+    // Disconnects every client with `reason` and stops accepting new ones.
+    void close(const QString &reason = QStringLiteral("server shutting down"));
+
+Q_SIGNALS:
+    void namespaceCreated(Namespace *nsp);
+
+private:
+    friend class Client;
+    void onWebSocket(QWebSocket *socket);
+    std::optional<HttpResponse> checkHandshake(const HttpRequest &request) const;
+    void serveHealth();
+
+    ServerOptions m_options;
+    HttpFront *m_http;
+    AdapterFactory m_adapterFactory;
+    QHash<QString, Namespace *> m_namespaces;
+    QSet<Client *> m_clients;
+    QDateTime m_startTime;
+};
+
+} // namespace switchboard
