@@ -41,8 +41,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     const quint16 port = node.server()->serverPort();
-    const QString shownHost = config.host == QHostAddress::Any ? QStringLiteral("localhost")
-                                                                : config.host.toString();
+    const QString shownHost =
+        config.host == QHostAddress::Any ? QStringLiteral("localhost") : config.host.toString();
     qCInfo(lcServer).noquote() << "node" << config.name << "listening on"
                                << QStringLiteral("http://%1:%2/").arg(shownHost).arg(port);
     std::printf("switchboard-node %s listening on http://%s:%u/\n", qPrintable(config.name),

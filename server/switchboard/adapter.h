@@ -10,14 +10,17 @@
 #include <QSet>
 #include <QStringList>
 
+#include <functional>
+
 namespace switchboard {
 
 class Namespace;
 
 struct BroadcastFlags
 {
-    bool local = false;    // do not relay to other nodes
+    bool local = false;     // do not relay to other nodes
     bool volatile_ = false; // may be dropped for a client whose output is backed up
+    int timeout = 0;        // ms a broadcast with ack waits for the clients' answers
     friend bool operator==(const BroadcastFlags &, const BroadcastFlags &) = default;
 };
 
@@ -49,6 +52,11 @@ public:
     virtual void del(const QString &id, const QString &room) = 0;
     virtual void delAll(const QString &id) = 0;
     virtual void broadcast(const OutgoingPacket &packet, const BroadcastOptions &options) = 0;
+    // Delivers a packet that carries an ack id; `onCount` learns how many clients were
+    // reached (once per node), `onAck` receives each client's first ack argument.
+    virtual void broadcastWithAck(const OutgoingPacket &packet, const BroadcastOptions &options,
+                                  const std::function<void(int clientCount)> &onCount,
+                                  const std::function<void(const QVariant &response)> &onAck) = 0;
 
     virtual QSet<QString> socketRooms(const QString &id) const = 0;
     // Ids of local sockets in any of `rooms` (all sockets when empty), minus `except`.
@@ -70,6 +78,9 @@ public:
     void del(const QString &id, const QString &room) override;
     void delAll(const QString &id) override;
     void broadcast(const OutgoingPacket &packet, const BroadcastOptions &options) override;
+    void broadcastWithAck(const OutgoingPacket &packet, const BroadcastOptions &options,
+                          const std::function<void(int clientCount)> &onCount,
+                          const std::function<void(const QVariant &response)> &onAck) override;
     QSet<QString> socketRooms(const QString &id) const override;
     QSet<QString> sockets(const QSet<QString> &rooms, const QSet<QString> &except) const override;
     QStringList rooms() const override;

@@ -3,12 +3,15 @@
 #include "switchboard/logging.h"
 #include "switchboard/namespace.h"
 
+#include <QTimer>
+
+#include <memory>
+
 namespace switchboard {
 
 BroadcastOperator::BroadcastOperator(Namespace *nsp, BroadcastOptions options)
     : m_nsp(nsp), m_options(std::move(options))
-{
-}
+{}
 
 BroadcastOperator BroadcastOperator::to(const QString &room) const
 {
@@ -54,21 +57,96 @@ BroadcastOperator BroadcastOperator::volatile_() const
     return next;
 }
 
-bool BroadcastOperator::emit(const QString &event, const QVariantList &args) const
+namespace {
+
+socketio::Packet eventPacket(const QString &nsp, const QString &event, const QVariantList &args)
 {
-    if (socketio::isReservedEvent(event)) {
-        qCWarning(lcServer) << "refusing to broadcast reserved event name" << event;
-        return false;
-    }
     socketio::Packet packet;
     packet.type = socketio::PacketType::Event;
-    packet.nsp = m_nsp->name();
+    packet.nsp = nsp;
     QVariantList data;
     data.reserve(args.size() + 1);
     data.append(event);
     data.append(args);
     packet.data = data;
-    m_nsp->adapter()->broadcast(prepare(std::move(packet)), m_options);
+    return packet;
+}
+
+bool refuseReserved(const QString &event)
+{
+    if (!socketio::isReservedEvent(event))
+        return false;
+    qCWarning(lcServer) << "refusing to broadcast reserved event name" << event;
+    return true;
+}
+
+// Gathers the acks of one broadcast until every reached client answered or time runs out.
+struct AckCollector
+{
+    BroadcastOperator::AckCallback callback;
+    QVariantList responses;
+    int expected = 0;
+    int pendingCounts = 1; // nodes still to report how many clients they reached
+    bool done = false;
+    QTimer timer;
+
+    void finish(const QString &error)
+    {
+        if (done)
+            return;
+        done = true;
+        timer.stop();
+        callback(error, responses);
+    }
+    void check()
+    {
+        if (pendingCounts == 0 && responses.size() >= expected)
+            finish({});
+    }
+};
+
+} // namespace
+
+bool BroadcastOperator::emit(const QString &event, const QVariantList &args) const
+{
+    if (refuseReserved(event))
+        return false;
+    m_nsp->adapter()->broadcast(prepare(eventPacket(m_nsp->name(), event, args)), m_options);
+    return true;
+}
+
+bool BroadcastOperator::emitWithAck(const QString &event, const QVariantList &args,
+                                    AckCallback callback, int timeoutMs) const
+{
+    if (refuseReserved(event))
+        return false;
+    socketio::Packet packet = eventPacket(m_nsp->name(), event, args);
+    packet.id = m_nsp->nextAckId();
+
+    auto collector = std::make_shared<AckCollector>();
+    collector->callback = std::move(callback);
+    collector->timer.setSingleShot(true);
+    QObject::connect(&collector->timer, &QTimer::timeout, m_nsp, [weak = std::weak_ptr(collector)] {
+        if (auto c = weak.lock())
+            c->finish(QStringLiteral("operation has timed out"));
+    });
+    collector->timer.start(timeoutMs);
+    // The collector lives as long as a recipient may still answer, or until it finished.
+    BroadcastOptions options = m_options;
+    options.flags.timeout = timeoutMs;
+    m_nsp->adapter()->broadcastWithAck(
+        prepare(std::move(packet)), options,
+        [collector](int clientCount) {
+            collector->expected += clientCount;
+            --collector->pendingCounts;
+            collector->check();
+        },
+        [collector](const QVariant &response) {
+            if (collector->done)
+                return;
+            collector->responses.append(response);
+            collector->check();
+        });
     return true;
 }
 

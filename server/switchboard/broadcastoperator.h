@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <QVariantList>
 
+#include <functional>
+
 namespace switchboard {
 
 class Namespace;
@@ -27,6 +29,12 @@ public:
     // Encodes the event once and hands it to the adapter. False (and a warning) for a
     // reserved event name.
     bool emit(const QString &event, const QVariantList &args = {}) const;
+
+    // Like emit(), asking every recipient for an ack. `callback` gets each client's first ack
+    // argument once all have answered, or "operation has timed out" with those that did.
+    using AckCallback = std::function<void(const QString &error, const QVariantList &responses)>;
+    bool emitWithAck(const QString &event, const QVariantList &args, AckCallback callback,
+                     int timeoutMs = 10000) const;
 
     // Ids of this node's sockets that the broadcast would reach.
     QSet<QString> localSocketIds() const;

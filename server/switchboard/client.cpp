@@ -73,7 +73,8 @@ void Client::onPacket(const socketio::Packet &packet)
             socketio::Packet refusal;
             refusal.type = socketio::PacketType::ConnectError;
             refusal.nsp = packet.nsp;
-            refusal.data = QVariantMap{{QStringLiteral("message"), QStringLiteral("Invalid namespace")}};
+            refusal.data =
+                QVariantMap{{QStringLiteral("message"), QStringLiteral("Invalid namespace")}};
             sendPacket(refusal);
             qCInfo(lcSocketIo) << "refused CONNECT to unknown namespace" << packet.nsp;
             return;

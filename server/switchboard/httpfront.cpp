@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimerEvent>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -19,15 +20,24 @@ constexpr qint64 MaxBodyBytes = 1024 * 1024;
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 } // namespace
@@ -56,7 +66,8 @@ HttpResponse HttpResponse::error(int status, const QString &message)
 class HttpConnection : public QObject
 {
 public:
-    HttpConnection(HttpFront *front, QTcpSocket *socket) : QObject(socket), m_front(front), m_socket(socket)
+    HttpConnection(HttpFront *front, QTcpSocket *socket)
+        : QObject(socket), m_front(front), m_socket(socket)
     {
         m_settings.on_url = &HttpConnection::onUrl;
         m_settings.on_header_field = &HttpConnection::onHeaderField;
@@ -67,6 +78,19 @@ public:
         resetParser();
         connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        m_idleTimer = startTimer(m_front->idleTimeout());
+    }
+
+    void timerEvent(QTimerEvent *event) override
+    {
+        if (event->timerId() != m_idleTimer)
+            return QObject::timerEvent(event);
+        // Nothing whole arrived for a while: a slow or idle client holds no connection forever.
+        killTimer(m_idleTimer);
+        m_handedOff = true;
+        qCDebug(lcHttp) << "closing idle HTTP connection from"
+                        << m_socket->peerAddress().toString();
+        m_socket->disconnectFromHost();
     }
 
     void onReadyRead()
@@ -83,11 +107,19 @@ public:
             if (m_upgradeReady) {
                 m_handedOff = true;
                 QTcpSocket *socket = m_socket;
-                disconnect(socket, nullptr, this, nullptr);
+                // QWebSocketServer takes the socket over: none of our connections may outlive this.
+                QObject::disconnect(socket, nullptr, nullptr, nullptr);
+                killTimer(m_idleTimer);
                 HttpRequest request = takeRequest();
                 if (!m_front->handleUpgrade(socket, request))
                     socket->disconnectFromHost();
                 deleteLater();
+                return;
+            }
+            if (m_tooLarge) {
+                HttpFront::write(
+                    m_socket, HttpResponse::error(413, QStringLiteral("Payload too large")), false);
+                m_handedOff = true;
                 return;
             }
             if (err == HPE_PAUSED) {
@@ -98,6 +130,8 @@ public:
                 HttpRequest request = takeRequest();
                 resetParser();
                 m_front->dispatch(m_socket, request, keepAlive);
+                killTimer(m_idleTimer);
+                m_idleTimer = startTimer(m_front->idleTimeout());
                 if (!keepAlive)
                     return;
                 continue;
@@ -108,12 +142,6 @@ public:
                 HttpFront::write(m_socket, HttpResponse::error(400, QStringLiteral("Bad request")),
                                  false);
                 m_socket->read(m_socket->bytesAvailable());
-                m_handedOff = true;
-                return;
-            }
-            if (m_tooLarge) {
-                HttpFront::write(m_socket,
-                                 HttpResponse::error(413, QStringLiteral("Payload too large")), false);
                 m_handedOff = true;
                 return;
             }
@@ -215,6 +243,7 @@ private:
     bool m_upgradeReady = false;
     bool m_tooLarge = false;
     bool m_handedOff = false;
+    int m_idleTimer = 0;
 };
 
 HttpFront::HttpFront(QObject *parent)

@@ -61,6 +61,10 @@ public:
     quint16 serverPort() const;
     QString errorString() const;
 
+    // An HTTP connection with no whole request for this long is closed (default 30 s).
+    void setIdleTimeout(int ms) { m_idleTimeout = ms; }
+    int idleTimeout() const { return m_idleTimeout; }
+
     void route(const QByteArray &method, const QString &path, Handler handler);
     void setEngineIoPath(const QString &path, UpgradeCheck check);
 
@@ -82,6 +86,7 @@ private:
     QHash<QString, QHash<QByteArray, Handler>> m_routes;
     QString m_engineIoPath;
     UpgradeCheck m_upgradeCheck;
+    int m_idleTimeout = 30000;
 };
 
 } // namespace switchboard

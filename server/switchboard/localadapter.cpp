@@ -3,6 +3,9 @@
 #include "switchboard/namespace.h"
 #include "switchboard/socket.h"
 
+#include <QPointer>
+#include <QTimer>
+
 namespace switchboard {
 
 OutgoingPacket prepare(socketio::Packet packet)
@@ -67,6 +70,27 @@ void LocalAdapter::deliverLocally(const OutgoingPacket &packet, const BroadcastO
         if (Socket *socket = space->socket(id))
             socket->deliver(packet.frames, options.flags.volatile_);
     }
+}
+
+void LocalAdapter::broadcastWithAck(const OutgoingPacket &packet, const BroadcastOptions &options,
+                                    const std::function<void(int clientCount)> &onCount,
+                                    const std::function<void(const QVariant &response)> &onAck)
+{
+    Namespace *space = nsp();
+    QList<QPointer<Socket>> reached;
+    for (const QString &id : sockets(options.rooms, options.except)) {
+        Socket *socket = space->socket(id);
+        if (socket && socket->deliverWithAck(packet, onAck))
+            reached.append(socket);
+    }
+    onCount(int(reached.size()));
+    // Clients that never answer must not leave their pending ack behind.
+    const qint64 ackId = packet.packet.id;
+    QTimer::singleShot(std::max(options.flags.timeout, 0) + 1000, space, [reached, ackId] {
+        for (const QPointer<Socket> &socket : reached)
+            if (socket)
+                socket->forgetAck(ackId);
+    });
 }
 
 QSet<QString> LocalAdapter::socketRooms(const QString &id) const

@@ -11,8 +11,7 @@ namespace switchboard {
 
 Namespace::Namespace(Server *server, const QString &name)
     : QObject(server), m_server(server), m_name(name)
-{
-}
+{}
 
 Namespace::~Namespace() = default;
 
@@ -67,6 +66,13 @@ bool Namespace::emit(const QString &event, const QVariantList &args) const
     return BroadcastOperator(const_cast<Namespace *>(this)).emit(event, args);
 }
 
+bool Namespace::emitWithAck(const QString &event, const QVariantList &args,
+                            BroadcastOperator::AckCallback callback, int timeoutMs) const
+{
+    return BroadcastOperator(const_cast<Namespace *>(this))
+        .emitWithAck(event, args, std::move(callback), timeoutMs);
+}
+
 void Namespace::connectClient(Client *client, const Handshake &handshake)
 {
     auto *socket = new Socket(this, client, handshake);
@@ -82,30 +88,30 @@ void Namespace::runMiddleware(Socket *socket, qsizetype index)
     }
     QPointer<Socket> guard(socket);
     auto called = std::make_shared<bool>(false);
-    m_middleware.at(index)(socket, [this, guard, index, called](const QString &error,
-                                                                const QVariant &data) {
-        if (*called || !guard)
-            return;
-        *called = true;
-        Socket *s = guard.data();
-        if (error.isEmpty()) {
-            runMiddleware(s, index + 1);
-            return;
-        }
-        Client *client = s->client();
-        --client->m_pendingConnects;
-        QVariantMap payload{{QStringLiteral("message"), error}};
-        if (data.isValid())
-            payload.insert(QStringLiteral("data"), data);
-        socketio::Packet packet;
-        packet.type = socketio::PacketType::ConnectError;
-        packet.nsp = m_name;
-        packet.data = payload;
-        client->sendPacket(packet);
-        qCInfo(lcSocketIo) << "refused connection to" << m_name << "from"
-                           << s->handshake().address << "-" << error;
-        s->deleteLater();
-    });
+    m_middleware.at(index)(
+        socket, [this, guard, index, called](const QString &error, const QVariant &data) {
+            if (*called || !guard)
+                return;
+            *called = true;
+            Socket *s = guard.data();
+            if (error.isEmpty()) {
+                runMiddleware(s, index + 1);
+                return;
+            }
+            Client *client = s->client();
+            --client->m_pendingConnects;
+            QVariantMap payload{{QStringLiteral("message"), error}};
+            if (data.isValid())
+                payload.insert(QStringLiteral("data"), data);
+            socketio::Packet packet;
+            packet.type = socketio::PacketType::ConnectError;
+            packet.nsp = m_name;
+            packet.data = payload;
+            client->sendPacket(packet);
+            qCInfo(lcSocketIo) << "refused connection to" << m_name << "from"
+                               << s->handshake().address << "-" << error;
+            s->deleteLater();
+        });
 }
 
 void Namespace::admit(Socket *socket)

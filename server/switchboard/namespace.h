@@ -39,6 +39,11 @@ public:
     BroadcastOperator except(const QStringList &rooms) const;
     BroadcastOperator local() const;
     bool emit(const QString &event, const QVariantList &args = {}) const;
+    bool emitWithAck(const QString &event, const QVariantList &args,
+                     BroadcastOperator::AckCallback callback, int timeoutMs = 10000) const;
+
+    // Ack ids are shared by the namespace's sockets so that a broadcast with ack is encoded once.
+    qint64 nextAckId() { return m_nextAckId++; }
 
     Socket *socket(const QString &id) const { return m_sockets.value(id); }
     const QHash<QString, Socket *> &sockets() const { return m_sockets; }
@@ -66,6 +71,7 @@ private:
     QList<Middleware> m_middleware;
     QHash<QString, QList<Socket::EventHandler>> m_handlers;
     QHash<QString, Socket *> m_sockets;
+    qint64 m_nextAckId = 0;
 };
 
 } // namespace switchboard

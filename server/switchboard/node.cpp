@@ -62,8 +62,8 @@ QVariantMap Node::health() const
         {QStringLiteral("uptime"), m_server->startTime().secsTo(QDateTime::currentDateTimeUtc())},
         {QStringLiteral("clients"), m_server->clientCount()},
         {QStringLiteral("sockets"), namespaces},
-        {QStringLiteral("cluster"), m_config.redisUrl.isEmpty() ? QStringLiteral("single node")
-                                                                : QStringLiteral("redis")},
+        {QStringLiteral("cluster"),
+         m_config.redisUrl.isEmpty() ? QStringLiteral("single node") : QStringLiteral("redis")},
     };
 }
 
@@ -71,8 +71,9 @@ void Node::addRoutes()
 {
     HttpFront *http = m_server->http();
     http->route("GET", QStringLiteral("/healthz"), [this](const HttpRequest &) {
-        return HttpResponse::json(200, QJsonDocument(QJsonObject::fromVariantMap(health()))
-                                           .toJson(QJsonDocument::Compact));
+        return HttpResponse::json(
+            200,
+            QJsonDocument(QJsonObject::fromVariantMap(health())).toJson(QJsonDocument::Compact));
     });
     http->route("GET", QStringLiteral("/"), [](const HttpRequest &) {
         QFile page(QStringLiteral(":/switchboard/public/index.html"));
@@ -97,7 +98,8 @@ void Node::addAuthentication()
     };
     for (Namespace *nsp : m_server->namespaces())
         nsp->use(check);
-    connect(m_server, &Server::namespaceCreated, this, [check](Namespace *nsp) { nsp->use(check); });
+    connect(m_server, &Server::namespaceCreated, this,
+            [check](Namespace *nsp) { nsp->use(check); });
 }
 
 } // namespace switchboard

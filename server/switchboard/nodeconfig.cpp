@@ -36,6 +36,14 @@ constexpr Setting settings[] = {
      "Qt logging rules, e.g. 'switchboard.*.debug=true' (default: info and above)."},
 };
 
+// QSettings reads an unquoted value with commas as a list; the node's values are plain text.
+QString iniString(const QSettings &ini, const QString &key)
+{
+    const QVariant value = ini.value(key);
+    return value.typeId() == QMetaType::QStringList ? value.toStringList().join(u',')
+                                                    : value.toString();
+}
+
 bool toInt(const QString &text, qint64 min, qint64 max, qint64 &out)
 {
     bool ok = false;
@@ -74,8 +82,9 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         return outcome;
     }
     if (parser.isSet(help) || parser.isSet(version)) {
-        outcome.message = parser.isSet(help) ? parser.helpText()
-                                             : QStringLiteral("switchboard-node " SWITCHBOARD_VERSION);
+        outcome.message = parser.isSet(help)
+                              ? parser.helpText()
+                              : QStringLiteral("switchboard-node " SWITCHBOARD_VERSION);
         outcome.exitNow = true;
         return outcome;
     }
@@ -90,7 +99,8 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
     config.configFile = parser.value(configOption);
     std::unique_ptr<QSettings> ini;
     if (!config.configFile.isEmpty()) {
-        if (!QFileInfo(config.configFile).isReadable()) {
+        const QFileInfo file(config.configFile);
+        if (!file.isFile() || !file.isReadable()) {
             outcome.message = QStringLiteral("cannot read config file '%1'").arg(config.configFile);
             outcome.exitNow = true;
             outcome.exitCode = 2;
@@ -108,7 +118,7 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         else if (s.env && env.contains(QString::fromLatin1(s.env)))
             values.insert(key, env.value(QString::fromLatin1(s.env)));
         else if (ini && ini->contains(key))
-            values.insert(key, ini->value(key).toString());
+            values.insert(key, iniString(*ini, key));
     }
 
     auto bad = [&outcome](const QString &key, const QString &why) {
@@ -128,7 +138,8 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         if (host == u"localhost")
             config.host = QHostAddress::LocalHost;
         else if (!config.host.setAddress(host))
-            return bad(QStringLiteral("host"), QStringLiteral("'%1' is not an IP address").arg(host));
+            return bad(QStringLiteral("host"),
+                       QStringLiteral("'%1' is not an IP address").arg(host));
     }
     struct IntSetting
     {
@@ -167,6 +178,8 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
     config.redisUrl = values.value(QStringLiteral("redis"));
     config.authToken = values.value(QStringLiteral("auth-token"));
     config.logRules = values.value(QStringLiteral("log"));
+    config.logRulesFromFile = ini && !parser.isSet(QStringLiteral("log")) &&
+                              !env.contains(QStringLiteral("SWITCHBOARD_LOG"));
     config.name = values.value(QStringLiteral("name"));
     if (config.name.isEmpty())
         config.name = QStringLiteral("%1:%2").arg(QHostInfo::localHostName()).arg(config.port);
@@ -175,10 +188,12 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
 
 QString NodeConfig::reloadLogRules() const
 {
-    if (configFile.isEmpty())
+    // The command line and the environment still win over the file, as at start-up.
+    if (configFile.isEmpty() || !logRulesFromFile)
         return logRules;
     QSettings ini(configFile, QSettings::IniFormat);
-    return ini.value(QStringLiteral("node/log"), logRules).toString();
+    ini.beginGroup(QStringLiteral("node"));
+    return ini.contains(QStringLiteral("log")) ? iniString(ini, QStringLiteral("log")) : QString();
 }
 
 } // namespace switchboard

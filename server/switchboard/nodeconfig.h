@@ -21,13 +21,14 @@ struct NodeConfig
     QString configFile;
     QString authToken;
     QString logRules;
+    bool logRulesFromFile = false;
     ServerOptions server;
 
     struct Outcome;
     // `--help`, `--version` and bad settings yield their text with `exitNow` set.
     static Outcome parse(const QStringList &arguments, const QProcessEnvironment &env);
 
-    // Re-reads the logging rules of the config file (for SIGHUP).
+    // The logging rules after the config file changed (for SIGHUP).
     QString reloadLogRules() const;
 };
 

@@ -58,7 +58,8 @@ std::optional<QStringList> roomList(const QVariant &value, const QString &what, 
         return std::nullopt;
     }
     if (rooms.size() > RelayService::MaxRoomsPerCall) {
-        error = QStringLiteral("%1: more than %2 rooms").arg(what).arg(RelayService::MaxRoomsPerCall);
+        error =
+            QStringLiteral("%1: more than %2 rooms").arg(what).arg(RelayService::MaxRoomsPerCall);
         return std::nullopt;
     }
     for (const QString &room : std::as_const(rooms)) {
@@ -91,15 +92,12 @@ QString RelayService::defaultJoinPolicy(Socket *socket, const QString &room)
 
 void RelayService::attach(Namespace *nsp)
 {
-    nsp->on(QStringLiteral("join"), [this](Socket *s, const QVariantList &a, const Socket::Ack &k) {
-        onJoin(s, a, k);
-    });
-    nsp->on(QStringLiteral("leave"), [this](Socket *s, const QVariantList &a, const Socket::Ack &k) {
-        onLeave(s, a, k);
-    });
-    nsp->on(QStringLiteral("send"), [this](Socket *s, const QVariantList &a, const Socket::Ack &k) {
-        onSend(s, a, k);
-    });
+    nsp->on(QStringLiteral("join"),
+            [this](Socket *s, const QVariantList &a, const Socket::Ack &k) { onJoin(s, a, k); });
+    nsp->on(QStringLiteral("leave"),
+            [this](Socket *s, const QVariantList &a, const Socket::Ack &k) { onLeave(s, a, k); });
+    nsp->on(QStringLiteral("send"),
+            [this](Socket *s, const QVariantList &a, const Socket::Ack &k) { onSend(s, a, k); });
 }
 
 void RelayService::onJoin(Socket *socket, const QVariantList &args, const Socket::Ack &ack)
@@ -160,13 +158,32 @@ void RelayService::onSend(Socket *socket, const QVariantList &args, const Socket
             return fail(socket, ack, name, QStringLiteral("event must be a non-empty string"));
         event = ev.toString();
         if (socketio::isReservedEvent(event))
-            return fail(socket, ack, name, QStringLiteral("'%1' is a reserved event name").arg(event));
+            return fail(socket, ack, name,
+                        QStringLiteral("'%1' is a reserved event name").arg(event));
     }
     bool includeSelf = false;
     if (const QVariant self = request.value(QStringLiteral("self")); !self.isNull()) {
         if (self.typeId() != QMetaType::Bool)
             return fail(socket, ack, name, QStringLiteral("self must be a boolean"));
         includeSelf = self.toBool();
+    }
+
+    bool collectAcks = false;
+    if (const QVariant wants = request.value(QStringLiteral("ack")); !wants.isNull()) {
+        if (wants.typeId() != QMetaType::Bool)
+            return fail(socket, ack, name, QStringLiteral("ack must be a boolean"));
+        collectAcks = wants.toBool();
+    }
+    int timeout = DefaultAckTimeout;
+    if (const QVariant t = request.value(QStringLiteral("timeout")); !t.isNull()) {
+        bool ok = false;
+        const double ms = t.toDouble(&ok);
+        if (!ok || t.typeId() == QMetaType::QString || t.typeId() == QMetaType::Bool || ms < 1 ||
+            ms > MaxAckTimeout)
+            return fail(
+                socket, ack, name,
+                QStringLiteral("timeout must be a number of ms in 1..%1").arg(MaxAckTimeout));
+        timeout = int(ms);
     }
 
     BroadcastOperator op = socket->nsp()->except(excluded);
@@ -177,10 +194,26 @@ void RelayService::onSend(Socket *socket, const QVariantList &args, const Socket
     const QVariantMap message{
         {QStringLiteral("from"), socket->id()},
         {QStringLiteral("to"), to.isNull() ? QVariant::fromValue(nullptr) : to},
-        {QStringLiteral("data"), request.value(QStringLiteral("data"), QVariant::fromValue(nullptr))},
+        {QStringLiteral("data"),
+         request.value(QStringLiteral("data"), QVariant::fromValue(nullptr))},
     };
-    op.emit(event, {message});
-    succeed(ack);
+    if (!collectAcks) {
+        op.emit(event, {message});
+        succeed(ack);
+        return;
+    }
+    op.emitWithAck(
+        event, {message},
+        [ack](const QString &failure, const QVariantList &replies) {
+            if (!ack)
+                return;
+            QVariantMap reply{{QStringLiteral("ok"), failure.isEmpty()},
+                              {QStringLiteral("replies"), replies}};
+            if (!failure.isEmpty())
+                reply.insert(QStringLiteral("error"), failure);
+            ack({reply});
+        },
+        timeout);
 }
 
 } // namespace switchboard

@@ -22,6 +22,8 @@ public:
 
     static constexpr int MaxRoomLength = 256;
     static constexpr int MaxRoomsPerCall = 100;
+    static constexpr int DefaultAckTimeout = 5000;
+    static constexpr int MaxAckTimeout = 60000;
 
     // Serves every namespace of `server`, present and future.
     explicit RelayService(Server *server, QObject *parent = nullptr);

@@ -16,7 +16,8 @@ HttpResponse engineIoError(int code, const char *message)
 {
     QJsonObject obj{{QStringLiteral("code"), code},
                     {QStringLiteral("message"), QString::fromLatin1(message)}};
-    return HttpResponse::json(code == 4 ? 403 : 400, QJsonDocument(obj).toJson(QJsonDocument::Compact));
+    return HttpResponse::json(code == 4 ? 403 : 400,
+                              QJsonDocument(obj).toJson(QJsonDocument::Compact));
 }
 
 // '*' stands for any run of characters, '/' included; everything else is literal.
@@ -25,7 +26,8 @@ bool globMatch(const QString &pattern, const QString &name)
     QStringList parts;
     for (const QString &part : pattern.split(u'*'))
         parts << QRegularExpression::escape(part);
-    const QRegularExpression re(QRegularExpression::anchoredPattern(parts.join(QStringLiteral(".*"))));
+    const QRegularExpression re(
+        QRegularExpression::anchoredPattern(parts.join(QStringLiteral(".*"))));
     return re.match(name).hasMatch();
 }
 

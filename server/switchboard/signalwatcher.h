@@ -12,7 +12,11 @@ class SignalWatcher : public QObject
 {
     Q_OBJECT
 public:
-    enum class Action { Shutdown, Reload };
+    enum class Action
+    {
+        Shutdown,
+        Reload
+    };
     Q_ENUM(Action)
 
     explicit SignalWatcher(QObject *parent = nullptr);

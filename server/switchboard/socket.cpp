@@ -34,8 +34,7 @@ QVariantMap Handshake::toVariant() const
 Socket::Socket(Namespace *nsp, Client *client, Handshake handshake)
     : QObject(client), m_nsp(nsp), m_client(client), m_id(randomId()),
       m_handshake(std::move(handshake))
-{
-}
+{}
 
 Socket::~Socket() = default;
 
@@ -75,7 +74,7 @@ bool Socket::emitWithAck(const QString &event, const QVariantList &args, AckCall
     data.append(args);
     packet.data = data;
     if (callback) {
-        packet.id = m_nextAckId++;
+        packet.id = m_nsp->nextAckId();
         PendingAck pending{std::move(callback), 0};
         if (timeoutMs > 0) {
             pending.timerId = startTimer(timeoutMs);
@@ -171,7 +170,7 @@ Socket::Ack Socket::makeAck(qint64 id)
         return {};
     QPointer<Socket> self(this);
     auto sent = std::make_shared<bool>(false);
-    return [self, id, sent](const QVariantList &args) {
+    return Ack([self, id, sent](const QVariantList &args) {
         if (*sent || !self || !self->m_connected)
             return;
         *sent = true;
@@ -180,7 +179,7 @@ Socket::Ack Socket::makeAck(qint64 id)
         packet.id = id;
         packet.data = args;
         self->sendPacket(std::move(packet));
-    };
+    });
 }
 
 void Socket::onEvent(const socketio::Packet &packet)
@@ -232,6 +231,21 @@ void Socket::deliver(const WireFrames &frames, bool volatileFlag)
         m_client->connection()->webSocket()->bytesToWrite() > 0)
         return;
     m_client->send(frames);
+}
+
+bool Socket::deliverWithAck(const OutgoingPacket &packet,
+                            const std::function<void(const QVariant &response)> &onAck)
+{
+    if (!m_connected)
+        return false;
+    m_pendingAcks.insert(packet.packet.id,
+                         PendingAck{[onAck](const QString &error, const QVariantList &args) {
+                                        if (error.isEmpty())
+                                            onAck(args.value(0));
+                                    },
+                                    0});
+    m_client->send(packet.frames);
+    return true;
 }
 
 void Socket::close(const QString &reason, bool notifyClient)

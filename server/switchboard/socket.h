@@ -33,15 +33,33 @@ struct Handshake
     QVariantMap toVariant() const;
 };
 
+// Answers an event that asked for an ack. `if (ack)` tells whether the client is waiting;
+// calling it when the client asked for none, or a second time, does nothing.
+class Ack
+{
+public:
+    Ack() = default;
+    explicit Ack(std::function<void(const QVariantList &args)> send) : m_send(std::move(send)) {}
+    explicit operator bool() const { return bool(m_send); }
+    void operator()(const QVariantList &args) const
+    {
+        if (m_send)
+            m_send(args);
+    }
+
+private:
+    std::function<void(const QVariantList &args)> m_send;
+};
+
 class Socket : public QObject
 {
     Q_OBJECT
 public:
-    // Answers an event that asked for an ack; empty when the client did not ask.
-    using Ack = std::function<void(const QVariantList &args)>;
+    using Ack = switchboard::Ack;
     // Receives the reply to a server emit: `error` is empty on success ("timeout", ...).
     using AckCallback = std::function<void(const QString &error, const QVariantList &args)>;
-    using EventHandler = std::function<void(Socket *socket, const QVariantList &args, const Ack &ack)>;
+    using EventHandler =
+        std::function<void(Socket *socket, const QVariantList &args, const Ack &ack)>;
 
     ~Socket() override;
 
@@ -91,6 +109,10 @@ private:
     // Tears the socket down once; `notifyClient` sends DISCONNECT for server-side disconnects.
     void close(const QString &reason, bool notifyClient);
     void deliver(const WireFrames &frames, bool volatileFlag);
+    void forgetAck(qint64 id) { m_pendingAcks.remove(id); }
+    // Sends a packet whose ack id the namespace allocated; false when not connected.
+    bool deliverWithAck(const OutgoingPacket &packet,
+                        const std::function<void(const QVariant &response)> &onAck);
     void sendPacket(socketio::Packet packet);
     Ack makeAck(qint64 id);
 
@@ -108,7 +130,6 @@ private:
     QHash<QString, EventHandler> m_handlers;
     QHash<qint64, PendingAck> m_pendingAcks;
     QHash<int, qint64> m_ackTimers;
-    qint64 m_nextAckId = 0;
     bool m_connected = false;
 };
 

@@ -7,8 +7,7 @@
 
 namespace switchboard {
 
-template <typename T>
-class Decoded
+template <typename T> class Decoded
 {
 public:
     Decoded(T value) : m_value(std::move(value)) {}

@@ -72,7 +72,7 @@ Decoded<OpenInfo> decodeOpen(QByteArrayView data)
 
 const char *typeName(PacketType type)
 {
-    static constexpr const char *names[] = {"open",  "close",   "ping", "pong",
+    static constexpr const char *names[] = {"open",    "close",   "ping", "pong",
                                             "message", "upgrade", "noop"};
     return names[int(type)];
 }

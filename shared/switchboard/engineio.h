@@ -8,7 +8,16 @@
 
 namespace switchboard::engineio {
 
-enum class PacketType : quint8 { Open = 0, Close, Ping, Pong, Message, Upgrade, Noop };
+enum class PacketType : quint8
+{
+    Open = 0,
+    Close,
+    Ping,
+    Pong,
+    Message,
+    Upgrade,
+    Noop
+};
 
 struct Packet
 {

@@ -89,8 +89,8 @@ Encoded encode(const Packet &packet)
     Encoded out;
     PacketType type = packet.type;
     QVariant data = packet.data;
-    if ((type == PacketType::Event || type == PacketType::Ack ||
-         type == PacketType::BinaryEvent || type == PacketType::BinaryAck) &&
+    if ((type == PacketType::Event || type == PacketType::Ack || type == PacketType::BinaryEvent ||
+         type == PacketType::BinaryAck) &&
         json::hasBinary(data)) {
         data = deconstruct(data, out.attachments);
         type = (type == PacketType::Event || type == PacketType::BinaryEvent)

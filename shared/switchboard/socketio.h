@@ -11,7 +11,8 @@
 
 namespace switchboard::socketio {
 
-enum class PacketType : quint8 {
+enum class PacketType : quint8
+{
     Connect = 0,
     Disconnect,
     Event,
@@ -60,7 +61,12 @@ Decoded<Header> decodeText(QByteArrayView text);
 class Decoder
 {
 public:
-    enum class Status { Complete, NeedMore, Error };
+    enum class Status
+    {
+        Complete,
+        NeedMore,
+        Error
+    };
     struct Result
     {
         Status status = Status::NeedMore;

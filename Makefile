@@ -1,0 +1,72 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing
+# (Debian packages via apt-get, pinned npm packages via npm ci), then build out of source.
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= 2
+PORT       ?= 3000
+CTEST_ARGS ?=
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# What the build, the tests and `make run` need from Debian 12.
+APT_PACKAGES := cmake make g++ pkg-config clang-format \
+    qt6-base-dev qt6-websockets-dev libgl-dev \
+    libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server chromium
+
+NPM_DIRS := tests/interop tests/browser
+
+.PHONY: all deps apt-deps npm-deps configure build test run format lint clean help
+
+all: build
+
+help:
+	@echo "make run    - install, build and start a node on http://localhost:$(PORT)/"
+	@echo "make test   - install, build and run every test through CTest"
+	@echo "make build  - configure and build into $(BUILD_DIR)/"
+	@echo "make format - apply clang-format to the C++ sources"
+	@echo "make lint   - check clang-format without changing files"
+
+deps: apt-deps npm-deps
+
+apt-deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+npm-deps:
+	@for d in $(NPM_DIRS); do \
+	  if [ ! -f $$d/node_modules/.package-lock.json ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
+	    echo "npm ci in $$d"; (cd $$d && npm ci --no-audit --no-fund) || exit 1; \
+	  fi; \
+	done
+
+configure: apt-deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300 $(CTEST_ARGS)
+
+run: deps build
+	@echo "Starting switchboard-node: http://localhost:$(PORT)/ (health: http://localhost:$(PORT)/healthz, Socket.IO: ws://localhost:$(PORT)/socket.io/). Ctrl-C stops it."
+	$(BUILD_DIR)/server/switchboard-node --port $(PORT)
+
+format:
+	tests/lint/check-format.sh --fix
+
+lint:
+	tests/lint/check-format.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,315 @@
+// LocalAdapter room bookkeeping, driven through the adapter a real Server gives its namespaces.
+#include "switchboard/adapter.h"
+#include "switchboard/server.h"
+
+#include <QTest>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+using switchboard::Adapter;
+
+namespace {
+
+using Ids = QSet<QString>;
+
+QStringList sorted(QStringList list)
+{
+    std::sort(list.begin(), list.end());
+    return list;
+}
+
+QStringList sorted(const Ids &set)
+{
+    return sorted(QStringList(set.cbegin(), set.cend()));
+}
+
+// Every socket sits in the room named by its own id, as Socket does on connect.
+void join(Adapter *adapter, const QString &id, const QStringList &rooms = {})
+{
+    Ids all(rooms.cbegin(), rooms.cend());
+    all.insert(id);
+    adapter->addAll(id, all);
+}
+
+// Runs "add <id> <room>...", "del <id> <room>" and "delAll <id>" against the adapter.
+void apply(Adapter *adapter, const QStringList &ops)
+{
+    for (const QString &op : ops) {
+        const QStringList words = op.split(u' ', Qt::SkipEmptyParts);
+        if (words.value(0) == u"add")
+            adapter->addAll(words.at(1), Ids(words.cbegin() + 2, words.cend()));
+        else if (words.value(0) == u"del")
+            adapter->del(words.at(1), words.at(2));
+        else if (words.value(0) == u"delAll")
+            adapter->delAll(words.at(1));
+        else
+            QFAIL(qPrintable(u"bad operation: "_s + op));
+    }
+}
+
+} // namespace
+
+class TestLocalAdapter : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void startsEmpty();
+    void namespacesHaveTheirOwnAdapter();
+    void bookkeeping_data();
+    void bookkeeping();
+    void sockets_data();
+    void sockets();
+    void unionReturnsSharedMemberOnce();
+    void socketRoomsIsACopy();
+    void broadcastWithoutLiveSockets();
+    void prepareEncodesOnce_data();
+    void prepareEncodesOnce();
+
+private:
+    std::unique_ptr<switchboard::Server> m_server;
+    Adapter *m_adapter = nullptr;
+};
+
+void TestLocalAdapter::init()
+{
+    m_server = std::make_unique<switchboard::Server>();
+    m_adapter = m_server->of(u"/"_s)->adapter();
+    QVERIFY(m_adapter);
+}
+
+void TestLocalAdapter::cleanup()
+{
+    m_adapter = nullptr;
+    m_server.reset();
+}
+
+void TestLocalAdapter::startsEmpty()
+{
+    QVERIFY(qobject_cast<switchboard::LocalAdapter *>(m_adapter));
+    QCOMPARE(m_adapter->nsp(), m_server->of(u"/"_s));
+    QCOMPARE(m_adapter->rooms(), QStringList());
+    QCOMPARE(m_adapter->sockets({}), Ids());
+    QCOMPARE(m_adapter->sockets({u"r1"_s}), Ids());
+    QCOMPARE(m_adapter->socketRooms(u"nobody"_s), Ids());
+}
+
+void TestLocalAdapter::namespacesHaveTheirOwnAdapter()
+{
+    Adapter *chat = m_server->of(u"/chat"_s)->adapter();
+    QVERIFY(chat);
+    QVERIFY(chat != m_adapter);
+    join(chat, u"a"_s, {u"r1"_s});
+    QCOMPARE(sorted(chat->rooms()), (QStringList{u"a"_s, u"r1"_s}));
+    QCOMPARE(m_adapter->rooms(), QStringList());
+    QCOMPARE(m_adapter->sockets({}), Ids());
+}
+
+void TestLocalAdapter::bookkeeping_data()
+{
+    QTest::addColumn<QStringList>("ops");
+    QTest::addColumn<QStringList>("rooms");      // rooms() afterwards, sorted
+    QTest::addColumn<QStringList>("membership"); // "<id>:<rooms, sorted, comma-separated>"
+
+    QTest::addRow("addAll one socket")
+        << QStringList{u"add a a r1 r2"_s} << QStringList{u"a"_s, u"r1"_s, u"r2"_s}
+        << QStringList{u"a:a,r1,r2"_s};
+    QTest::addRow("addAll accumulates")
+        << QStringList{u"add a a"_s, u"add a r1"_s, u"add a r2 r1"_s}
+        << QStringList{u"a"_s, u"r1"_s, u"r2"_s} << QStringList{u"a:a,r1,r2"_s};
+    QTest::addRow("two sockets share a room")
+        << QStringList{u"add a a r1"_s, u"add b b r1"_s} << QStringList{u"a"_s, u"b"_s, u"r1"_s}
+        << QStringList{u"a:a,r1"_s, u"b:b,r1"_s};
+    QTest::addRow("del one room") << QStringList{u"add a a r1 r2"_s, u"del a r1"_s}
+                                  << QStringList{u"a"_s, u"r2"_s} << QStringList{u"a:a,r2"_s};
+    QTest::addRow("del keeps a room that still has members")
+        << QStringList{u"add a a r1"_s, u"add b b r1"_s, u"del a r1"_s}
+        << QStringList{u"a"_s, u"b"_s, u"r1"_s} << QStringList{u"a:a"_s, u"b:b,r1"_s};
+    QTest::addRow("last member leaving removes the room")
+        << QStringList{u"add a a r1"_s, u"add b b r1"_s, u"del a r1"_s, u"del b r1"_s}
+        << QStringList{u"a"_s, u"b"_s} << QStringList{u"a:a"_s, u"b:b"_s};
+    QTest::addRow("del twice") << QStringList{u"add a a r1"_s, u"del a r1"_s, u"del a r1"_s}
+                               << QStringList{u"a"_s} << QStringList{u"a:a"_s};
+    QTest::addRow("del a room the socket is not in")
+        << QStringList{u"add a a r1"_s, u"add b b r2"_s, u"del a r2"_s}
+        << QStringList{u"a"_s, u"b"_s, u"r1"_s, u"r2"_s} << QStringList{u"a:a,r1"_s, u"b:b,r2"_s};
+    QTest::addRow("del for an unknown socket")
+        << QStringList{u"add a a r1"_s, u"del zz r1"_s, u"del zz nowhere"_s}
+        << QStringList{u"a"_s, u"r1"_s} << QStringList{u"a:a,r1"_s, u"zz:"_s};
+    QTest::addRow("delAll") << QStringList{u"add a a r1 r2"_s, u"add b b r1"_s, u"delAll a"_s}
+                            << QStringList{u"b"_s, u"r1"_s} << QStringList{u"a:"_s, u"b:b,r1"_s};
+    QTest::addRow("delAll every socket")
+        << QStringList{u"add a a r1"_s, u"add b b r1"_s, u"delAll a"_s, u"delAll b"_s}
+        << QStringList{} << QStringList{u"a:"_s, u"b:"_s};
+    QTest::addRow("delAll unknown socket")
+        << QStringList{u"add a a r1"_s, u"delAll zz"_s} << QStringList{u"a"_s, u"r1"_s}
+        << QStringList{u"a:a,r1"_s, u"zz:"_s};
+    QTest::addRow("delAll twice") << QStringList{u"add a a r1"_s, u"delAll a"_s, u"delAll a"_s}
+                                  << QStringList{} << QStringList{u"a:"_s};
+    QTest::addRow("rejoin after delAll")
+        << QStringList{u"add a a r1"_s, u"delAll a"_s, u"add a a r2"_s}
+        << QStringList{u"a"_s, u"r2"_s} << QStringList{u"a:a,r2"_s};
+    QTest::addRow("room named like another socket")
+        << QStringList{u"add a a b"_s, u"add b b"_s, u"delAll b"_s} << QStringList{u"a"_s, u"b"_s}
+        << QStringList{u"a:a,b"_s, u"b:"_s};
+}
+
+void TestLocalAdapter::bookkeeping()
+{
+    QFETCH(QStringList, ops);
+    QFETCH(QStringList, rooms);
+    QFETCH(QStringList, membership);
+
+    apply(m_adapter, ops);
+    QCOMPARE(sorted(m_adapter->rooms()), rooms);
+    for (const QString &line : membership) {
+        const QString id = line.section(u':', 0, 0);
+        const QStringList expected = line.section(u':', 1).split(u',', Qt::SkipEmptyParts);
+        QCOMPARE(sorted(m_adapter->socketRooms(id)), expected);
+    }
+    // The two indexes agree: every member of a listed room lists that room, and no room is
+    // listed empty.
+    for (const QString &room : m_adapter->rooms()) {
+        const Ids members = m_adapter->sockets({room});
+        QVERIFY2(!members.isEmpty(), qPrintable(room));
+        for (const QString &id : members)
+            QVERIFY2(m_adapter->socketRooms(id).contains(room), qPrintable(id + u" in "_s + room));
+    }
+}
+
+void TestLocalAdapter::sockets_data()
+{
+    QTest::addColumn<QStringList>("rooms");
+    QTest::addColumn<QStringList>("except");
+    QTest::addColumn<QStringList>("expected"); // sorted
+
+    // Fixture: a in r1+r2, b in r1, c in r2, d in no shared room.
+    const QStringList everyone{u"a"_s, u"b"_s, u"c"_s, u"d"_s};
+    QTest::addRow("empty rooms means everyone") << QStringList{} << QStringList{} << everyone;
+    QTest::addRow("one room") << QStringList{u"r1"_s} << QStringList{}
+                              << QStringList{u"a"_s, u"b"_s};
+    QTest::addRow("other room") << QStringList{u"r2"_s} << QStringList{}
+                                << QStringList{u"a"_s, u"c"_s};
+    QTest::addRow("union of two rooms")
+        << QStringList{u"r1"_s, u"r2"_s} << QStringList{} << QStringList{u"a"_s, u"b"_s, u"c"_s};
+    QTest::addRow("socket id as a room")
+        << QStringList{u"d"_s} << QStringList{} << QStringList{u"d"_s};
+    QTest::addRow("room and socket id")
+        << QStringList{u"r1"_s, u"d"_s} << QStringList{} << QStringList{u"a"_s, u"b"_s, u"d"_s};
+    QTest::addRow("unknown room") << QStringList{u"nowhere"_s} << QStringList{} << QStringList{};
+    QTest::addRow("unknown room and known room")
+        << QStringList{u"nowhere"_s, u"r2"_s} << QStringList{} << QStringList{u"a"_s, u"c"_s};
+    QTest::addRow("everyone except the sender")
+        << QStringList{} << QStringList{u"a"_s} << QStringList{u"b"_s, u"c"_s, u"d"_s};
+    QTest::addRow("everyone except a room")
+        << QStringList{} << QStringList{u"r1"_s} << QStringList{u"c"_s, u"d"_s};
+    QTest::addRow("everyone except two rooms")
+        << QStringList{} << QStringList{u"r1"_s, u"r2"_s} << QStringList{u"d"_s};
+    QTest::addRow("room except a member")
+        << QStringList{u"r1"_s} << QStringList{u"b"_s} << QStringList{u"a"_s};
+    QTest::addRow("room except the shared member")
+        << QStringList{u"r1"_s} << QStringList{u"a"_s} << QStringList{u"b"_s};
+    QTest::addRow("union except the shared member")
+        << QStringList{u"r1"_s, u"r2"_s} << QStringList{u"a"_s} << QStringList{u"b"_s, u"c"_s};
+    QTest::addRow("union except a room")
+        << QStringList{u"r1"_s, u"r2"_s} << QStringList{u"r2"_s} << QStringList{u"b"_s};
+    QTest::addRow("room except itself")
+        << QStringList{u"r1"_s} << QStringList{u"r1"_s} << QStringList{};
+    QTest::addRow("except an unknown room")
+        << QStringList{} << QStringList{u"nowhere"_s} << everyone;
+    QTest::addRow("except a non-member")
+        << QStringList{u"r2"_s} << QStringList{u"d"_s} << QStringList{u"a"_s, u"c"_s};
+}
+
+void TestLocalAdapter::sockets()
+{
+    QFETCH(QStringList, rooms);
+    QFETCH(QStringList, except);
+    QFETCH(QStringList, expected);
+
+    join(m_adapter, u"a"_s, {u"r1"_s, u"r2"_s});
+    join(m_adapter, u"b"_s, {u"r1"_s});
+    join(m_adapter, u"c"_s, {u"r2"_s});
+    join(m_adapter, u"d"_s);
+
+    const Ids result =
+        m_adapter->sockets(Ids(rooms.cbegin(), rooms.cend()), Ids(except.cbegin(), except.cend()));
+    QCOMPARE(sorted(result), expected);
+    if (except.isEmpty()) // the default argument means "except nobody"
+        QCOMPARE(m_adapter->sockets(Ids(rooms.cbegin(), rooms.cend())), result);
+}
+
+void TestLocalAdapter::unionReturnsSharedMemberOnce()
+{
+    // A member of both rooms is reached exactly once; the count is what a broadcast delivers.
+    join(m_adapter, u"both"_s, {u"r1"_s, u"r2"_s});
+    join(m_adapter, u"only1"_s, {u"r1"_s});
+    join(m_adapter, u"only2"_s, {u"r2"_s});
+    const Ids result = m_adapter->sockets({u"r1"_s, u"r2"_s});
+    QCOMPARE(result.size(), 3);
+    QCOMPARE(sorted(result).count(u"both"_s), 1);
+    QCOMPARE(sorted(result), (QStringList{u"both"_s, u"only1"_s, u"only2"_s}));
+}
+
+void TestLocalAdapter::socketRoomsIsACopy()
+{
+    join(m_adapter, u"a"_s, {u"r1"_s});
+    Ids rooms = m_adapter->socketRooms(u"a"_s);
+    rooms.insert(u"r9"_s);
+    QCOMPARE(sorted(m_adapter->socketRooms(u"a"_s)), (QStringList{u"a"_s, u"r1"_s}));
+    QCOMPARE(m_adapter->sockets({u"r9"_s}), Ids());
+}
+
+void TestLocalAdapter::broadcastWithoutLiveSockets()
+{
+    // Ids with no Socket object behind them (as after a race with a disconnect) are skipped.
+    join(m_adapter, u"ghost"_s, {u"r1"_s});
+    switchboard::BroadcastOptions options;
+    options.rooms = {u"r1"_s};
+    m_adapter->broadcast(switchboard::prepare(switchboard::socketio::Packet{
+                             switchboard::socketio::PacketType::Event, u"/"_s,
+                             switchboard::socketio::NoAck, QVariantList{u"ev"_s}}),
+                         options);
+    QCOMPARE(sorted(m_adapter->sockets({u"r1"_s})), QStringList{u"ghost"_s});
+}
+
+void TestLocalAdapter::prepareEncodesOnce_data()
+{
+    QTest::addColumn<QVariant>("data");
+    QTest::addColumn<QString>("nsp");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QByteArrayList>("binaries");
+
+    QTest::addRow("event") << QVariant(QVariantList{u"ev"_s, 1}) << u"/"_s << u"42[\"ev\",1]"_s
+                           << QByteArrayList{};
+    QTest::addRow("event in namespace") << QVariant(QVariantList{u"ev"_s}) << u"/chat"_s
+                                        << u"42/chat,[\"ev\"]"_s << QByteArrayList{};
+    QTest::addRow("utf-8 payload")
+        << QVariant(QVariantList{u"ev"_s, u"caf\u00e9 \u2713"_s}) << u"/"_s
+        << u"42[\"ev\",\"caf\u00e9 \u2713\"]"_s << QByteArrayList{};
+    QTest::addRow("binary payload") << QVariant(QVariantList{u"ev"_s, QByteArray("\x01\x02")})
+                                    << u"/"_s << u"451-[\"ev\",{\"_placeholder\":true,\"num\":0}]"_s
+                                    << QByteArrayList{QByteArray("\x01\x02")};
+}
+
+void TestLocalAdapter::prepareEncodesOnce()
+{
+    QFETCH(QVariant, data);
+    QFETCH(QString, nsp);
+    QFETCH(QString, text);
+    QFETCH(QByteArrayList, binaries);
+
+    const switchboard::socketio::Packet packet{switchboard::socketio::PacketType::Event, nsp,
+                                               switchboard::socketio::NoAck, data};
+    const switchboard::OutgoingPacket out = switchboard::prepare(packet);
+    QCOMPARE(out.frames.text, text);
+    QCOMPARE(out.frames.binaries, binaries);
+    QCOMPARE(out.packet, packet);
+}
+
+QTEST_GUILESS_MAIN(TestLocalAdapter)
+#include "tst_localadapter.moc"
