@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What the build, the tests and `make run` need from Debian 12.
 APT_PACKAGES := cmake make g++ pkg-config clang-format \
     qt6-base-dev qt6-websockets-dev libgl-dev \
-    libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server chromium
+    libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server redis-tools curl chromium
 
 NPM_DIRS := tests/interop tests/browser
 
@@ -21,7 +21,7 @@ NPM_DIRS := tests/interop tests/browser
 all: build
 
 help:
-	@echo "make run    - install, build and start a node on http://localhost:$(PORT)/"
+	@echo "make run    - install, build, start redis-server and two nodes on ports $(PORT) and $(PORT)+1"
 	@echo "make test   - install, build and run every test through CTest"
 	@echo "make build  - configure and build into $(BUILD_DIR)/"
 	@echo "make format - apply clang-format to the C++ sources"
@@ -59,8 +59,7 @@ test: deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300 $(CTEST_ARGS)
 
 run: deps build
-	@echo "Starting switchboard-node: http://localhost:$(PORT)/ (health: http://localhost:$(PORT)/healthz, Socket.IO: ws://localhost:$(PORT)/socket.io/). Ctrl-C stops it."
-	$(BUILD_DIR)/server/switchboard-node --port $(PORT)
+	PORT=$(PORT) resources/run-cluster.sh $(BUILD_DIR)/server/switchboard-node $(BUILD_DIR)/console/switchboard-console
 
 format:
 	tests/lint/check-format.sh --fix

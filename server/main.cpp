@@ -29,11 +29,6 @@ int main(int argc, char *argv[])
     const NodeConfig &config = parsed.config;
     if (!config.logRules.isEmpty())
         QLoggingCategory::setFilterRules(QString(config.logRules).replace(u',', u'\n'));
-    if (!config.redisUrl.isEmpty()) {
-        std::fprintf(stderr, "switchboard-node: --redis is not supported by this build yet; "
-                             "run without it for a single in-memory node\n");
-        return 2;
-    }
 
     Node node(config);
     if (const QString error = node.start(); !error.isEmpty()) {

@@ -39,6 +39,21 @@ struct OutgoingPacket
 };
 OutgoingPacket prepare(socketio::Packet packet);
 
+// A socket as fetchSockets() returns it, wherever it lives in the cluster.
+struct RemoteSocket
+{
+    QString id;
+    QVariantMap handshake;
+    QStringList rooms;
+    QVariantMap data;
+};
+
+using ServerCountCallback = std::function<void(int servers)>;
+using FetchCallback = std::function<void(const QString &error, const QList<RemoteSocket> &sockets)>;
+using RoomsCallback = std::function<void(const QString &error, const QSet<QString> &rooms)>;
+using ServerSideAckCallback =
+    std::function<void(const QString &error, const QVariantList &responses)>;
+
 class Adapter : public QObject
 {
     Q_OBJECT
@@ -64,6 +79,22 @@ public:
                                   const QSet<QString> &except = {}) const = 0;
     virtual QStringList rooms() const = 0;
 
+    // Cluster-wide operations; a single node answers them alone.
+    virtual void serverCount(const ServerCountCallback &callback) = 0;
+    virtual void addSockets(const BroadcastOptions &options, const QStringList &rooms) = 0;
+    virtual void delSockets(const BroadcastOptions &options, const QStringList &rooms) = 0;
+    virtual void disconnectSockets(const BroadcastOptions &options, bool close) = 0;
+    virtual void fetchSockets(const BroadcastOptions &options, const FetchCallback &callback) = 0;
+    virtual void allRooms(const RoomsCallback &callback) = 0;
+    // `data` is [event, ...args]; with a callback, every other server is asked for an ack.
+    virtual void serverSideEmit(const QVariantList &data,
+                                const ServerSideAckCallback &callback) = 0;
+
+Q_SIGNALS:
+    // A socket entered or left a room (its own room excluded): presence streams these.
+    void joined(const QString &id, const QString &room);
+    void left(const QString &id, const QString &room);
+
 private:
     Namespace *m_nsp;
 };
@@ -84,10 +115,25 @@ public:
     QSet<QString> socketRooms(const QString &id) const override;
     QSet<QString> sockets(const QSet<QString> &rooms, const QSet<QString> &except) const override;
     QStringList rooms() const override;
+    bool hasRoom(const QString &room) const { return m_rooms.contains(room); }
+
+    void serverCount(const ServerCountCallback &callback) override;
+    void addSockets(const BroadcastOptions &options, const QStringList &rooms) override;
+    void delSockets(const BroadcastOptions &options, const QStringList &rooms) override;
+    void disconnectSockets(const BroadcastOptions &options, bool close) override;
+    void fetchSockets(const BroadcastOptions &options, const FetchCallback &callback) override;
+    void allRooms(const RoomsCallback &callback) override;
+    void serverSideEmit(const QVariantList &data, const ServerSideAckCallback &callback) override;
 
 protected:
-    // Delivers to this node's sockets only; cluster adapters call it for remote broadcasts too.
+    // This node's part of each operation; cluster adapters call them for remote requests.
     void deliverLocally(const OutgoingPacket &packet, const BroadcastOptions &options);
+    int deliverLocallyWithAck(const OutgoingPacket &packet, const BroadcastOptions &options,
+                              const std::function<void(const QVariant &response)> &onAck);
+    void addSocketsLocally(const BroadcastOptions &options, const QStringList &rooms);
+    void delSocketsLocally(const BroadcastOptions &options, const QStringList &rooms);
+    void disconnectSocketsLocally(const BroadcastOptions &options, bool close);
+    QList<RemoteSocket> fetchSocketsLocally(const BroadcastOptions &options) const;
 
 private:
     QHash<QString, QSet<QString>> m_rooms; // room -> socket ids

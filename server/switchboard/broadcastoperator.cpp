@@ -80,13 +80,15 @@ bool refuseReserved(const QString &event)
     return true;
 }
 
-// Gathers the acks of one broadcast until every reached client answered or time runs out.
+// Gathers the acks of one broadcast until every server reported how many clients it
+// reached, every one of those answered, or time runs out.
 struct AckCollector
 {
     BroadcastOperator::AckCallback callback;
     QVariantList responses;
-    int expected = 0;
-    int pendingCounts = 1; // nodes still to report how many clients they reached
+    int expectedClients = 0;
+    int expectedServers = -1; // unknown until the adapter counted them
+    int countedServers = 0;
     bool done = false;
     QTimer timer;
 
@@ -100,7 +102,8 @@ struct AckCollector
     }
     void check()
     {
-        if (pendingCounts == 0 && responses.size() >= expected)
+        if (expectedServers >= 0 && countedServers >= expectedServers &&
+            responses.size() >= expectedClients)
             finish({});
     }
 };
@@ -131,14 +134,19 @@ bool BroadcastOperator::emitWithAck(const QString &event, const QVariantList &ar
             c->finish(QStringLiteral("operation has timed out"));
     });
     collector->timer.start(timeoutMs);
-    // The collector lives as long as a recipient may still answer, or until it finished.
     BroadcastOptions options = m_options;
     options.flags.timeout = timeoutMs;
-    m_nsp->adapter()->broadcastWithAck(
+    // The collector lives as long as a recipient may still answer, or until it finished.
+    Adapter *adapter = m_nsp->adapter();
+    adapter->serverCount([collector](int servers) {
+        collector->expectedServers = servers;
+        collector->check();
+    });
+    adapter->broadcastWithAck(
         prepare(std::move(packet)), options,
         [collector](int clientCount) {
-            collector->expected += clientCount;
-            --collector->pendingCounts;
+            collector->expectedClients += clientCount;
+            ++collector->countedServers;
             collector->check();
         },
         [collector](const QVariant &response) {
@@ -148,6 +156,26 @@ bool BroadcastOperator::emitWithAck(const QString &event, const QVariantList &ar
             collector->check();
         });
     return true;
+}
+
+void BroadcastOperator::socketsJoin(const QStringList &rooms) const
+{
+    m_nsp->adapter()->addSockets(m_options, rooms);
+}
+
+void BroadcastOperator::socketsLeave(const QStringList &rooms) const
+{
+    m_nsp->adapter()->delSockets(m_options, rooms);
+}
+
+void BroadcastOperator::disconnectSockets(bool close) const
+{
+    m_nsp->adapter()->disconnectSockets(m_options, close);
+}
+
+void BroadcastOperator::fetchSockets(const FetchCallback &callback) const
+{
+    m_nsp->adapter()->fetchSockets(m_options, callback);
 }
 
 QSet<QString> BroadcastOperator::localSocketIds() const

@@ -36,6 +36,13 @@ public:
     bool emitWithAck(const QString &event, const QVariantList &args, AckCallback callback,
                      int timeoutMs = 10000) const;
 
+    // Cluster-wide: the matching sockets join or leave rooms, or are disconnected.
+    void socketsJoin(const QStringList &rooms) const;
+    void socketsLeave(const QStringList &rooms) const;
+    void disconnectSockets(bool close = false) const;
+    // Every matching socket of the cluster; on a timeout, the error and what did arrive.
+    void fetchSockets(const FetchCallback &callback) const;
+
     // Ids of this node's sockets that the broadcast would reach.
     QSet<QString> localSocketIds() const;
 

@@ -9,8 +9,8 @@
 namespace switchboard {
 
 EngineConnection::EngineConnection(QWebSocket *socket, const EngineOptions &options,
-                                   QObject *parent)
-    : QObject(parent), m_socket(socket), m_options(options), m_sid(randomId())
+                                   TrafficCounters *traffic, QObject *parent)
+    : QObject(parent), m_socket(socket), m_options(options), m_sid(randomId()), m_traffic(traffic)
 {
     socket->setParent(this);
     socket->setMaxAllowedIncomingMessageSize(quint64(options.maxPayload));
@@ -55,7 +55,7 @@ void EngineConnection::sendRaw(const QByteArray &engineText)
 {
     if (!m_open || !m_socket)
         return;
-    m_bytesOut += quint64(engineText.size());
+    m_traffic->bytesOut += quint64(engineText.size());
     m_socket->sendTextMessage(QString::fromUtf8(engineText));
 }
 
@@ -69,10 +69,11 @@ void EngineConnection::send(const WireFrames &frames)
               true);
         return;
     }
-    m_bytesOut += quint64(frames.text.size());
+    ++m_traffic->messagesOut;
+    m_traffic->bytesOut += quint64(frames.text.size());
     m_socket->sendTextMessage(frames.text);
     for (const QByteArray &binary : frames.binaries) {
-        m_bytesOut += quint64(binary.size());
+        m_traffic->bytesOut += quint64(binary.size());
         m_socket->sendBinaryMessage(binary);
     }
 }
@@ -82,7 +83,7 @@ void EngineConnection::onText(const QString &text)
     if (!m_open)
         return;
     const QByteArray utf8 = text.toUtf8();
-    m_bytesIn += quint64(utf8.size());
+    m_traffic->bytesIn += quint64(utf8.size());
     const Decoded<engineio::Packet> packet = engineio::decodeText(utf8);
     if (!packet) {
         close(QStringLiteral("parse error: %1").arg(packet.error()), true);
@@ -90,6 +91,7 @@ void EngineConnection::onText(const QString &text)
     }
     switch (packet->type) {
     case engineio::PacketType::Message:
+        ++m_traffic->messagesIn;
         Q_EMIT message(packet->data, false);
         break;
     case engineio::PacketType::Pong:
@@ -120,7 +122,7 @@ void EngineConnection::onBinary(const QByteArray &data)
 {
     if (!m_open)
         return;
-    m_bytesIn += quint64(data.size());
+    m_traffic->bytesIn += quint64(data.size());
     Q_EMIT message(data, true);
 }
 

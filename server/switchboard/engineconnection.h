@@ -19,6 +19,15 @@ struct EngineOptions
     qint64 maxBufferedBytes = 64 * 1024 * 1024;
 };
 
+// Totals over every connection of a server, for presence and metrics.
+struct TrafficCounters
+{
+    quint64 messagesIn = 0;
+    quint64 messagesOut = 0;
+    quint64 bytesIn = 0;
+    quint64 bytesOut = 0;
+};
+
 // A Socket.IO packet framed for Engine.IO: the "4..." text frame and raw binary frames.
 struct WireFrames
 {
@@ -30,7 +39,8 @@ class EngineConnection : public QObject
 {
     Q_OBJECT
 public:
-    EngineConnection(QWebSocket *socket, const EngineOptions &options, QObject *parent = nullptr);
+    EngineConnection(QWebSocket *socket, const EngineOptions &options, TrafficCounters *traffic,
+                     QObject *parent = nullptr);
     ~EngineConnection() override;
 
     const QString &sid() const { return m_sid; }
@@ -40,9 +50,6 @@ public:
     void send(const WireFrames &frames);
     // Closes the WebSocket; `reason` is what `closed` reports. `error` logs it as a warning.
     void close(const QString &reason, bool error = false);
-
-    quint64 bytesIn() const { return m_bytesIn; }
-    quint64 bytesOut() const { return m_bytesOut; }
 
 Q_SIGNALS:
     void message(const QByteArray &data, bool binary);
@@ -65,8 +72,7 @@ private:
     int m_heartbeatTimer = 0;
     bool m_awaitingPong = false;
     bool m_open = true;
-    quint64 m_bytesIn = 0;
-    quint64 m_bytesOut = 0;
+    TrafficCounters *m_traffic;
 };
 
 } // namespace switchboard

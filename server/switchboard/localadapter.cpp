@@ -27,20 +27,27 @@ void LocalAdapter::addAll(const QString &id, const QSet<QString> &rooms)
 {
     QSet<QString> &mine = m_sids[id];
     for (const QString &room : rooms) {
+        if (mine.contains(room))
+            continue;
         mine.insert(room);
         m_rooms[room].insert(id);
+        if (room != id)
+            Q_EMIT joined(id, room);
     }
 }
 
 void LocalAdapter::del(const QString &id, const QString &room)
 {
-    if (auto it = m_sids.find(id); it != m_sids.end())
-        it->remove(room);
+    const auto sid = m_sids.find(id);
+    if (sid == m_sids.end() || !sid->remove(room))
+        return;
     if (auto it = m_rooms.find(room); it != m_rooms.end()) {
         it->remove(id);
         if (it->isEmpty())
             m_rooms.erase(it);
     }
+    if (room != id)
+        Q_EMIT left(id, room);
 }
 
 void LocalAdapter::delAll(const QString &id)
@@ -76,6 +83,13 @@ void LocalAdapter::broadcastWithAck(const OutgoingPacket &packet, const Broadcas
                                     const std::function<void(int clientCount)> &onCount,
                                     const std::function<void(const QVariant &response)> &onAck)
 {
+    onCount(deliverLocallyWithAck(packet, options, onAck));
+}
+
+int LocalAdapter::deliverLocallyWithAck(const OutgoingPacket &packet,
+                                        const BroadcastOptions &options,
+                                        const std::function<void(const QVariant &response)> &onAck)
+{
     Namespace *space = nsp();
     QList<QPointer<Socket>> reached;
     for (const QString &id : sockets(options.rooms, options.except)) {
@@ -83,7 +97,6 @@ void LocalAdapter::broadcastWithAck(const OutgoingPacket &packet, const Broadcas
         if (socket && socket->deliverWithAck(packet, onAck))
             reached.append(socket);
     }
-    onCount(int(reached.size()));
     // Clients that never answer must not leave their pending ack behind.
     const qint64 ackId = packet.packet.id;
     QTimer::singleShot(std::max(options.flags.timeout, 0) + 1000, space, [reached, ackId] {
@@ -91,6 +104,88 @@ void LocalAdapter::broadcastWithAck(const OutgoingPacket &packet, const Broadcas
             if (socket)
                 socket->forgetAck(ackId);
     });
+    return int(reached.size());
+}
+
+void LocalAdapter::serverCount(const ServerCountCallback &callback)
+{
+    callback(1);
+}
+
+void LocalAdapter::addSockets(const BroadcastOptions &options, const QStringList &rooms)
+{
+    addSocketsLocally(options, rooms);
+}
+
+void LocalAdapter::delSockets(const BroadcastOptions &options, const QStringList &rooms)
+{
+    delSocketsLocally(options, rooms);
+}
+
+void LocalAdapter::disconnectSockets(const BroadcastOptions &options, bool close)
+{
+    disconnectSocketsLocally(options, close);
+}
+
+void LocalAdapter::fetchSockets(const BroadcastOptions &options, const FetchCallback &callback)
+{
+    callback({}, fetchSocketsLocally(options));
+}
+
+void LocalAdapter::allRooms(const RoomsCallback &callback)
+{
+    const QStringList local = rooms();
+    callback({}, QSet<QString>(local.cbegin(), local.cend()));
+}
+
+void LocalAdapter::serverSideEmit(const QVariantList &, const ServerSideAckCallback &callback)
+{
+    // No other server to tell.
+    if (callback)
+        callback({}, {});
+}
+
+void LocalAdapter::addSocketsLocally(const BroadcastOptions &options, const QStringList &rooms)
+{
+    const QSet<QString> set(rooms.cbegin(), rooms.cend());
+    for (const QString &id : sockets(options.rooms, options.except))
+        addAll(id, set);
+}
+
+void LocalAdapter::delSocketsLocally(const BroadcastOptions &options, const QStringList &rooms)
+{
+    for (const QString &id : sockets(options.rooms, options.except))
+        for (const QString &room : rooms)
+            if (room != id)
+                del(id, room);
+}
+
+void LocalAdapter::disconnectSocketsLocally(const BroadcastOptions &options, bool close)
+{
+    Namespace *space = nsp();
+    QList<QPointer<Socket>> targets;
+    for (const QString &id : sockets(options.rooms, options.except))
+        if (Socket *socket = space->socket(id))
+            targets.append(socket);
+    for (const QPointer<Socket> &socket : targets)
+        if (socket)
+            socket->disconnect(close);
+}
+
+QList<RemoteSocket> LocalAdapter::fetchSocketsLocally(const BroadcastOptions &options) const
+{
+    QList<RemoteSocket> out;
+    Namespace *space = nsp();
+    for (const QString &id : sockets(options.rooms, options.except)) {
+        Socket *socket = space->socket(id);
+        if (!socket)
+            continue;
+        const QSet<QString> socketRoomSet = m_sids.value(id);
+        out.append(RemoteSocket{id, socket->handshake().toVariant(),
+                                QStringList(socketRoomSet.cbegin(), socketRoomSet.cend()),
+                                socket->data()});
+    }
+    return out;
 }
 
 QSet<QString> LocalAdapter::socketRooms(const QString &id) const

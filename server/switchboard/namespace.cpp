@@ -18,6 +18,7 @@ Namespace::~Namespace() = default;
 void Namespace::setAdapter(std::unique_ptr<Adapter> adapter)
 {
     m_adapter = std::move(adapter);
+    Q_EMIT adapterChanged(m_adapter.get());
 }
 
 void Namespace::use(Middleware middleware)
@@ -71,6 +72,60 @@ bool Namespace::emitWithAck(const QString &event, const QVariantList &args,
 {
     return BroadcastOperator(const_cast<Namespace *>(this))
         .emitWithAck(event, args, std::move(callback), timeoutMs);
+}
+
+void Namespace::onServerSideEmit(const QString &event, ServerSideHandler handler)
+{
+    m_serverSideHandlers[event].append(std::move(handler));
+}
+
+bool Namespace::serverSideEmit(const QString &event, const QVariantList &args) const
+{
+    if (socketio::isReservedEvent(event)) {
+        qCWarning(lcServer) << "refusing to emit reserved event name" << event << "to servers";
+        return false;
+    }
+    m_adapter->serverSideEmit(QVariantList{event} + args, {});
+    return true;
+}
+
+bool Namespace::serverSideEmitWithAck(const QString &event, const QVariantList &args,
+                                      ServerSideAckCallback callback) const
+{
+    if (socketio::isReservedEvent(event)) {
+        qCWarning(lcServer) << "refusing to emit reserved event name" << event << "to servers";
+        return false;
+    }
+    m_adapter->serverSideEmit(QVariantList{event} + args, std::move(callback));
+    return true;
+}
+
+void Namespace::serverCount(const ServerCountCallback &callback) const
+{
+    m_adapter->serverCount(callback);
+}
+
+void Namespace::allRooms(const RoomsCallback &callback) const
+{
+    m_adapter->allRooms(callback);
+}
+
+void Namespace::fetchSockets(const FetchCallback &callback) const
+{
+    m_adapter->fetchSockets({}, callback);
+}
+
+void Namespace::dispatchServerSideEmit(const QVariantList &data, const Ack &ack)
+{
+    const QString event = data.value(0).toString();
+    const auto it = m_serverSideHandlers.constFind(event);
+    if (it == m_serverSideHandlers.cend()) {
+        qCDebug(lcServer) << "no handler for server-side event" << event << "on" << m_name;
+        return;
+    }
+    const auto handlers = *it;
+    for (const ServerSideHandler &handler : handlers)
+        handler(data.mid(1), ack);
 }
 
 void Namespace::connectClient(Client *client, const Handshake &handshake)

@@ -45,11 +45,26 @@ public:
     // Ack ids are shared by the namespace's sockets so that a broadcast with ack is encoded once.
     qint64 nextAckId() { return m_nextAckId++; }
 
+    // Events other servers of the cluster send with serverSideEmit(); `ack` answers the
+    // sender when it asked for acks (one argument is sent back).
+    using ServerSideHandler = std::function<void(const QVariantList &args, const Ack &ack)>;
+    void onServerSideEmit(const QString &event, ServerSideHandler handler);
+    // Sends an event to the other servers of the cluster (not to clients).
+    bool serverSideEmit(const QString &event, const QVariantList &args = {}) const;
+    bool serverSideEmitWithAck(const QString &event, const QVariantList &args,
+                               ServerSideAckCallback callback) const;
+    void serverCount(const ServerCountCallback &callback) const;
+    void allRooms(const RoomsCallback &callback) const;
+    void fetchSockets(const FetchCallback &callback) const;
+    // Called by the adapter with [event, ...args] from another server.
+    void dispatchServerSideEmit(const QVariantList &data, const Ack &ack);
+
     Socket *socket(const QString &id) const { return m_sockets.value(id); }
     const QHash<QString, Socket *> &sockets() const { return m_sockets; }
 
 Q_SIGNALS:
     void connection(Socket *socket);
+    void adapterChanged(switchboard::Adapter *adapter);
     void disconnection(Socket *socket, const QString &reason);
 
 private:
@@ -70,6 +85,7 @@ private:
     std::unique_ptr<Adapter> m_adapter;
     QList<Middleware> m_middleware;
     QHash<QString, QList<Socket::EventHandler>> m_handlers;
+    QHash<QString, QList<ServerSideHandler>> m_serverSideHandlers;
     QHash<QString, Socket *> m_sockets;
     qint64 m_nextAckId = 0;
 };

@@ -1,11 +1,14 @@
 #include "switchboard/node.h"
 
+#include "switchboard/cluster.h"
 #include "switchboard/logging.h"
+#include "switchboard/nodeannouncer.h"
 #include "switchboard/relayservice.h"
 #include "switchboard/server.h"
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QHostInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -30,9 +33,40 @@ Node::Node(NodeConfig config, QObject *parent)
 {
     addRoutes();
     addAuthentication();
+    if (!m_config.redisUrl.isEmpty())
+        joinCluster();
 }
 
-Node::~Node() = default;
+Node::~Node()
+{
+    // Adapters unsubscribe from the cluster when they go: the server goes first.
+    delete m_server;
+    m_server = nullptr;
+}
+
+void Node::joinCluster()
+{
+    ClusterOptions options;
+    options.url = *redis::Url::parse(m_config.redisUrl);
+    options.key = m_config.redisKey;
+    options.requestsTimeoutMs = m_config.requestsTimeoutMs;
+    options.redis.clientName =
+        QStringLiteral("switchboard-%1").arg(m_config.name).toUtf8().replace(' ', '_');
+    m_cluster = new Cluster(options, this);
+    m_server->setAdapterFactory(m_cluster->adapterFactory());
+
+    // Built-in server-side event: any server may ask who is out there.
+    auto whois = [this](const QVariantList &, const Ack &ack) {
+        ack({QVariantMap{{QStringLiteral("uid"), m_cluster->uid()},
+                         {QStringLiteral("name"), m_config.name},
+                         {QStringLiteral("pid"), QCoreApplication::applicationPid()}}});
+    };
+    for (Namespace *nsp : m_server->namespaces())
+        nsp->onServerSideEmit(QStringLiteral("switchboard:whois"), whois);
+    connect(m_server, &Server::namespaceCreated, this, [whois](Namespace *nsp) {
+        nsp->onServerSideEmit(QStringLiteral("switchboard:whois"), whois);
+    });
+}
 
 QString Node::start()
 {
@@ -41,11 +75,24 @@ QString Node::start()
             .arg(m_config.host.toString())
             .arg(m_config.port)
             .arg(m_server->errorString());
+    if (m_cluster) {
+        const QString host =
+            m_config.host == QHostAddress::Any || m_config.host == QHostAddress::AnyIPv6
+                ? QHostInfo::localHostName()
+                : m_config.host.toString();
+        m_announcer =
+            new NodeAnnouncer(m_server, m_cluster, m_config.name,
+                              QStringLiteral("%1:%2").arg(host).arg(m_server->serverPort()), this);
+        m_cluster->start();
+        m_announcer->start();
+    }
     return {};
 }
 
 void Node::shutdown(const QString &reason)
 {
+    if (m_announcer)
+        m_announcer->leave();
     m_server->close(reason);
 }
 
@@ -55,7 +102,10 @@ QVariantMap Node::health() const
     for (const Namespace *nsp : m_server->namespaces())
         namespaces.insert(nsp->name(), nsp->sockets().size());
     return {
-        {QStringLiteral("status"), QStringLiteral("ok")},
+        // Redis down: local clients are still served, other nodes are not reached.
+        {QStringLiteral("status"), !m_cluster || m_cluster->isConnected()
+                                       ? QStringLiteral("ok")
+                                       : QStringLiteral("degraded")},
         {QStringLiteral("name"), m_config.name},
         {QStringLiteral("version"), QStringLiteral(SWITCHBOARD_VERSION)},
         {QStringLiteral("pid"), QCoreApplication::applicationPid()},
@@ -63,7 +113,7 @@ QVariantMap Node::health() const
         {QStringLiteral("clients"), m_server->clientCount()},
         {QStringLiteral("sockets"), namespaces},
         {QStringLiteral("cluster"),
-         m_config.redisUrl.isEmpty() ? QStringLiteral("single node") : QStringLiteral("redis")},
+         m_cluster ? QVariant(m_cluster->status()) : QVariant(QStringLiteral("single node"))},
     };
 }
 

@@ -8,6 +8,8 @@
 
 namespace switchboard {
 
+class Cluster;
+class NodeAnnouncer;
 class RelayService;
 class Server;
 
@@ -23,16 +25,20 @@ public:
     void shutdown(const QString &reason);
 
     Server *server() const { return m_server; }
+    Cluster *cluster() const { return m_cluster; }
     const NodeConfig &config() const { return m_config; }
     QVariantMap health() const;
 
 private:
     void addRoutes();
     void addAuthentication();
+    void joinCluster();
 
     NodeConfig m_config;
     Server *m_server;
     RelayService *m_relay;
+    Cluster *m_cluster = nullptr;
+    NodeAnnouncer *m_announcer = nullptr;
 };
 
 } // namespace switchboard

@@ -1,5 +1,7 @@
 #include "switchboard/nodeconfig.h"
 
+#include "switchboard/redisurl.h"
+
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QHostInfo>
@@ -21,7 +23,13 @@ struct Setting
 constexpr Setting settings[] = {
     {"port", "PORT", "port", "TCP port for HTTP and WebSocket (default 3000)."},
     {"host", "HOST", "address", "Address to listen on (default: all interfaces)."},
-    {"redis", "REDIS_URL", "url", "Redis URL to join a cluster (absent: single node)."},
+    {"redis", "REDIS_URL", "url",
+     "Redis URL to join a cluster: redis://[user:password@]host[:port][/db] or "
+     "unix:///path.sock (absent: single node, in memory)."},
+    {"redis-key", "REDIS_KEY", "prefix",
+     "Channel prefix shared with the other servers, the adapter's `key` (default socket.io)."},
+    {"requests-timeout", nullptr, "ms",
+     "How long cluster requests wait for other servers' answers (default 5000)."},
     {"name", "SWITCHBOARD_NAME", "name", "Name shown in the console (default host:port)."},
     {"ping-interval", nullptr, "ms", "Engine.IO pingInterval in milliseconds (default 25000)."},
     {"ping-timeout", nullptr, "ms", "Engine.IO pingTimeout in milliseconds (default 20000)."},
@@ -153,6 +161,7 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         {"ping-timeout", 10, 3600000, [&](qint64 v) { server.engine.pingTimeout = int(v); }},
         {"max-payload", 64, 1LL << 30, [&](qint64 v) { server.engine.maxPayload = v; }},
         {"connect-timeout", 10, 3600000, [&](qint64 v) { server.connectTimeout = int(v); }},
+        {"requests-timeout", 10, 600000, [&](qint64 v) { config.requestsTimeoutMs = int(v); }},
     };
     for (const IntSetting &s : ints) {
         const QString key = QString::fromLatin1(s.key);
@@ -176,6 +185,15 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
             return bad(QStringLiteral("path"), QStringLiteral("must start with '/'"));
     }
     config.redisUrl = values.value(QStringLiteral("redis"));
+    if (!config.redisUrl.isEmpty()) {
+        const Decoded<redis::Url> url = redis::Url::parse(config.redisUrl);
+        if (!url)
+            return bad(QStringLiteral("redis"), url.error());
+    }
+    config.redisKey = values.value(QStringLiteral("redis-key"), QStringLiteral("socket.io"));
+    if (config.redisKey.isEmpty() || config.redisKey.contains(u'#'))
+        return bad(QStringLiteral("redis-key"),
+                   QStringLiteral("must be non-empty and without '#'"));
     config.authToken = values.value(QStringLiteral("auth-token"));
     config.logRules = values.value(QStringLiteral("log"));
     config.logRulesFromFile = ini && !parser.isSet(QStringLiteral("log")) &&

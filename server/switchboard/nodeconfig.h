@@ -17,6 +17,8 @@ struct NodeConfig
     QHostAddress host = QHostAddress::Any;
     quint16 port = 3000;
     QString redisUrl;
+    QString redisKey = QStringLiteral("socket.io");
+    int requestsTimeoutMs = 5000;
     QString name;
     QString configFile;
     QString authToken;

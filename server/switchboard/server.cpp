@@ -58,6 +58,13 @@ bool Server::listen(const QHostAddress &address, quint16 port)
 void Server::setAdapterFactory(AdapterFactory factory)
 {
     m_adapterFactory = std::move(factory);
+    for (Namespace *nsp : std::as_const(m_namespaces)) {
+        if (nsp->sockets().isEmpty())
+            nsp->setAdapter(m_adapterFactory(nsp));
+        else
+            qCWarning(lcServer) << "namespace" << nsp->name()
+                                << "keeps its adapter: it already has sockets";
+    }
 }
 
 Namespace *Server::of(const QString &name)
@@ -109,7 +116,7 @@ std::optional<HttpResponse> Server::checkHandshake(const HttpRequest &request) c
 
 void Server::onWebSocket(QWebSocket *socket)
 {
-    auto *connection = new EngineConnection(socket, m_options.engine);
+    auto *connection = new EngineConnection(socket, m_options.engine, &m_traffic);
     auto *client = new Client(this, connection);
     m_clients.insert(client);
 }

@@ -49,13 +49,14 @@ public:
     Namespace *namespaceFor(const QString &name);
     QList<Namespace *> namespaces() const;
 
-    // Used for namespaces created from now on; set it before the first of().
+    // Used for namespaces created from now on, and for existing ones without sockets.
     void setAdapterFactory(AdapterFactory factory);
 
     HttpFront *http() const { return m_http; }
     const ServerOptions &options() const { return m_options; }
     int clientCount() const { return int(m_clients.size()); }
     QDateTime startTime() const { return m_startTime; }
+    const TrafficCounters &traffic() const { return m_traffic; }
 
     // Disconnects every client with `reason` and stops accepting new ones.
     void close(const QString &reason = QStringLiteral("server shutting down"));
@@ -75,6 +76,7 @@ private:
     QHash<QString, Namespace *> m_namespaces;
     QSet<Client *> m_clients;
     QDateTime m_startTime;
+    TrafficCounters m_traffic;
 };
 
 } // namespace switchboard

@@ -23,6 +23,8 @@ public:
     const QString &error() const { return m_error; }
     const T &value() const { return m_value; }
     T &value() { return m_value; }
+    const T &operator*() const { return m_value; }
+    T &operator*() { return m_value; }
     const T *operator->() const { return &m_value; }
     T *operator->() { return &m_value; }
 

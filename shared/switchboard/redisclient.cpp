@@ -1,0 +1,53 @@
+#include "switchboard/redisclient.h"
+
+#include "switchboard/redislink.h"
+
+namespace switchboard::redis {
+
+Connection::Connection(const Url &url, const Options &options, QObject *parent)
+    : QObject(parent),
+      m_link(std::make_unique<detail::Link>(this, url, options, QStringLiteral("commands")))
+{
+    m_link->setHandlers({[this] { Q_EMIT connected(); },
+                         [this](const QString &reason) { Q_EMIT disconnected(reason); },
+                         {}});
+}
+
+Connection::~Connection() = default;
+
+void Connection::start()
+{
+    m_link->start();
+}
+
+void Connection::stop()
+{
+    m_link->stop();
+}
+
+bool Connection::isConnected() const
+{
+    return m_link->isReady();
+}
+
+void Connection::command(const QList<QByteArray> &args, Callback callback)
+{
+    m_link->command(args, std::move(callback));
+}
+
+qint64 Connection::lastRoundTripMs() const
+{
+    return m_link->lastRoundTripMs();
+}
+
+QString Connection::lastError() const
+{
+    return m_link->lastError();
+}
+
+const Url &Connection::url() const
+{
+    return m_link->url();
+}
+
+} // namespace switchboard::redis
