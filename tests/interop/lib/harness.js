@@ -32,11 +32,22 @@ const GRACE_MS = 300;
 
 // Starts a node for the current test file (or describe block) and stops it, and every
 // client made through it, in an `after` hook. Call at module or describe level.
+// `args` is an array of extra command-line arguments, or a function returning one (or a
+// promise of one) for arguments known only later, such as the URL of a Redis started by
+// the test file: the node then starts once they are known.
 function startNode(args = []) {
-  const node = new NodeProcess(args);
+  const deferred = typeof args === "function";
+  const node = new NodeProcess(deferred ? [] : args);
   const clients = new Set();
   node.clients = clients;
-  node.ready = node.start();
+  node.ready = deferred
+    ? Promise.resolve()
+        .then(args)
+        .then((resolved) => {
+          node.args = resolved;
+          return node.start();
+        })
+    : node.start();
   node.ready.catch(() => {}); // reported by the `before` hook below, not as unhandled
   before(() => node.ready);
   node.connect = (nsp = "/", options = {}) => {
