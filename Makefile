@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What the build, the tests and `make run` need from Debian 12.
 APT_PACKAGES := cmake make g++ pkg-config clang-format \
-    qt6-base-dev qt6-websockets-dev libgl-dev \
+    qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth \
     libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server redis-tools curl chromium
 
 NPM_DIRS := tests/interop tests/browser

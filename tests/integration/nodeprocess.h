@@ -69,10 +69,11 @@ public:
             m_stdout += process->readAllStandardOutput();
             parseListeningLine();
         });
-        QStringList args = {QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
-                            QStringLiteral("--port"), QStringLiteral("0"),
-                            QStringLiteral("--name"), m_name,
-                            QStringLiteral("--log"),  QStringLiteral("switchboard.cluster.debug=true")};
+        QStringList args = {
+            QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+            QStringLiteral("--port"), QStringLiteral("0"),
+            QStringLiteral("--name"), m_name,
+            QStringLiteral("--log"),  QStringLiteral("switchboard.cluster.debug=true")};
         if (!m_redisUrl.isEmpty())
             args << QStringLiteral("--redis") << m_redisUrl;
         args << m_extraArgs;
@@ -156,12 +157,12 @@ public:
             return {};
         socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         QByteArray all;
-        QTest::qWaitFor(
+        static_cast<void>(QTest::qWaitFor(
             [&] {
                 all += socket.readAll();
                 return socket.state() == QAbstractSocket::UnconnectedState;
             },
-            timeoutMs);
+            timeoutMs));
         all += socket.readAll();
         const qsizetype split = all.indexOf("\r\n\r\n");
         if (split < 0 || !all.startsWith("HTTP/1.1 200"))

@@ -7,6 +7,7 @@ const fs = require("node:fs");
 const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
+const { track } = require("./reaper");
 
 const STARTUP_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;
@@ -94,6 +95,7 @@ class RedisServer {
     ];
     const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
+    track(child);
     const append = (chunk) => {
       this.log += chunk;
       if (this.log.length > 64 * 1024) this.log = this.log.slice(-32 * 1024);

@@ -1,0 +1,309 @@
+#include "switchboard/console/nodesmodel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QFont>
+
+namespace switchboard::console {
+
+QString formatBytes(double bytes)
+{
+    static constexpr const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int unit = 0;
+    while (bytes >= 1024 && unit < 4) {
+        bytes /= 1024;
+        ++unit;
+    }
+    return QStringLiteral("%1 %2")
+        .arg(bytes, 0, 'f', unit == 0 ? 0 : 1)
+        .arg(QLatin1String(units[unit]));
+}
+
+QString formatDuration(qint64 ms)
+{
+    qint64 s = ms / 1000;
+    if (s < 60)
+        return QStringLiteral("%1 s").arg(s);
+    if (s < 3600)
+        return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+    if (s < 86400)
+        return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+    return QStringLiteral("%1 d %2 h").arg(s / 86400).arg((s % 86400) / 3600);
+}
+
+NodesModel::NodesModel(QObject *parent) : QAbstractTableModel(parent)
+{
+    m_tick.setInterval(500);
+    connect(&m_tick, &QTimer::timeout, this, &NodesModel::updateHealth);
+    m_tick.start();
+}
+
+int NodesModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int NodesModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant NodesModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static constexpr const char *titles[] = {"Name",       "Uid",        "Kind",        "Address",
+                                             "Uptime",     "Sockets",    "Rooms",       "Msgs in/s",
+                                             "Msgs out/s", "Bytes in/s", "Bytes out/s", "Memory",
+                                             "Redis RTT",  "Last seen",  "Status"};
+    return section >= 0 && section < ColumnCount ? tr(titles[section]) : QVariant();
+}
+
+QVariant NodesModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const Row &r = m_rows.at(index.row());
+    const cluster::NodePresence &p = r.presence;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (role == Qt::ForegroundRole && r.health != Health::Live)
+        return QBrush(r.health == Health::Gone ? QColor(150, 150, 150) : QColor(180, 110, 0));
+    if (role == Qt::UserRole)
+        return r.uid;
+    const bool sortRole = role == Qt::UserRole + 1;
+    if (role != Qt::DisplayRole && !sortRole && role != Qt::ToolTipRole)
+        return {};
+    int connections = 0;
+    for (int n : p.connections)
+        connections += n;
+    switch (Column(index.column())) {
+    case Name:
+        if (r.unidentified)
+            return tr("%n unidentified server(s)", nullptr, r.unidentified);
+        return r.foreign ? tr("socket.io server") : p.name;
+    case Uid:
+        return r.unidentified ? QString() : r.uid;
+    case Kind:
+        return r.foreign
+                   ? tr("foreign (%1)")
+                         .arg(QStringList(r.namespaces.cbegin(), r.namespaces.cend()).join(u", "))
+                   : tr("Switchboard %1").arg(p.version);
+    case Address:
+        return p.address;
+    case Uptime:
+        if (r.foreign || p.startedAt == 0)
+            return {};
+        return sortRole ? QVariant(p.startedAt) : QVariant(formatDuration(now - p.startedAt));
+    case Connections:
+        return r.foreign ? QVariant() : QVariant(connections);
+    case Rooms:
+        return r.foreign ? QVariant() : QVariant(p.rooms);
+    case MessagesIn:
+        return r.foreign ? QVariant() : QVariant(qRound(p.messagesInPerSec));
+    case MessagesOut:
+        return r.foreign ? QVariant() : QVariant(qRound(p.messagesOutPerSec));
+    case BytesIn:
+        return r.foreign  ? QVariant()
+               : sortRole ? QVariant(p.bytesInPerSec)
+                          : QVariant(formatBytes(p.bytesInPerSec));
+    case BytesOut:
+        return r.foreign  ? QVariant()
+               : sortRole ? QVariant(p.bytesOutPerSec)
+                          : QVariant(formatBytes(p.bytesOutPerSec));
+    case Memory:
+        return r.foreign  ? QVariant()
+               : sortRole ? QVariant(p.rssBytes)
+                          : QVariant(formatBytes(double(p.rssBytes)));
+    case RedisRtt:
+        return r.foreign || p.redisRoundTripMs < 0
+                   ? QVariant()
+                   : QVariant(QStringLiteral("%1 ms").arg(p.redisRoundTripMs));
+    case LastSeen:
+        if (r.lastSeen == 0)
+            return {};
+        return sortRole ? QVariant(r.lastSeen)
+                        : QVariant(QDateTime::fromMSecsSinceEpoch(r.lastSeen)
+                                       .toString(QStringLiteral("HH:mm:ss")));
+    case Status:
+        switch (r.health) {
+        case Health::Live:
+            return tr("live");
+        case Health::Stale:
+            return tr("stale");
+        case Health::Gone:
+            return p.leaving ? tr("gone (left)") : tr("gone");
+        }
+        return {};
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+const NodesModel::Row *NodesModel::row(int index) const
+{
+    return index >= 0 && index < m_rows.size() ? &m_rows.at(index) : nullptr;
+}
+
+const NodesModel::Row *NodesModel::find(const QString &uid) const
+{
+    return row(indexOf(uid));
+}
+
+QString NodesModel::nameOf(const QString &uid) const
+{
+    const Row *r = find(uid);
+    if (!r)
+        return uid == u"emitter" ? tr("emitter") : QString();
+    return r->foreign ? tr("socket.io %1").arg(uid) : r->presence.name;
+}
+
+QStringList NodesModel::switchboardUids() const
+{
+    QStringList out;
+    for (const Row &r : m_rows)
+        if (!r.foreign && !r.unidentified)
+            out << r.uid;
+    return out;
+}
+
+int NodesModel::liveCount() const
+{
+    int n = 0;
+    for (const Row &r : m_rows)
+        n += r.health == Health::Live && !r.unidentified ? 1 : 0;
+    return n;
+}
+
+void NodesModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_index.clear();
+    endResetModel();
+}
+
+int NodesModel::ensureRow(const QString &uid, bool foreign)
+{
+    if (const int i = indexOf(uid); i >= 0)
+        return i;
+    const int i = int(m_rows.size());
+    beginInsertRows({}, i, i);
+    Row r;
+    r.uid = uid;
+    r.foreign = foreign;
+    m_rows.append(r);
+    m_index.insert(uid, i);
+    endInsertRows();
+    return i;
+}
+
+void NodesModel::removeRow(int i)
+{
+    // Swap with the last row: O(1), and the views sort through a proxy anyway.
+    const int last = int(m_rows.size()) - 1;
+    if (i != last) {
+        m_rows[i] = m_rows[last];
+        m_index[m_rows[i].uid] = i;
+        rowChanged(i);
+    }
+    beginRemoveRows({}, last, last);
+    m_index.remove(m_rows[last].uid);
+    if (i != last)
+        m_index[m_rows[i].uid] = i;
+    m_rows.removeLast();
+    endRemoveRows();
+}
+
+void NodesModel::rowChanged(int i)
+{
+    Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
+}
+
+void NodesModel::onPresence(const cluster::NodePresence &record)
+{
+    const int i = ensureRow(record.uid, false);
+    Row &r = m_rows[i];
+    r.foreign = false;
+    r.presence = record;
+    r.namespaces = QSet<QString>(record.connections.keyBegin(), record.connections.keyEnd());
+    r.lastSeen = QDateTime::currentMSecsSinceEpoch();
+    r.health = record.leaving ? Health::Gone : Health::Live;
+    if (!record.leaving) {
+        int connections = 0;
+        for (int n : record.connections)
+            connections += n;
+        r.history.append(
+            {r.lastSeen, record.messagesInPerSec + record.messagesOutPerSec, connections});
+        if (r.history.size() > HistoryPoints)
+            r.history.removeFirst();
+        Q_EMIT historyChanged();
+    } else {
+        Q_EMIT nodeGone(record.uid);
+    }
+    rowChanged(i);
+}
+
+void NodesModel::onUidSeen(const QString &uid, const QString &nsp)
+{
+    if (uid == m_ownUid || uid == u"emitter" || uid.isEmpty())
+        return;
+    if (const Row *known = find(uid); known && !known->foreign)
+        return;
+    const int i = ensureRow(uid, true);
+    Row &r = m_rows[i];
+    r.namespaces.insert(nsp);
+    r.lastSeen = QDateTime::currentMSecsSinceEpoch();
+    r.health = Health::Live;
+    rowChanged(i);
+}
+
+void NodesModel::onServerCount(const QString &nsp, int servers)
+{
+    // Servers on `nsp` that neither announce themselves nor ever published.
+    int known = 0;
+    for (const Row &r : m_rows)
+        if (!r.unidentified && r.health != Health::Gone && r.namespaces.contains(nsp))
+            ++known;
+    const QString placeholder = QStringLiteral("?%1").arg(nsp);
+    const int missing = servers - known;
+    if (missing <= 0) {
+        if (const int i = indexOf(placeholder); i >= 0)
+            removeRow(i);
+        return;
+    }
+    const int i = ensureRow(placeholder, true);
+    Row &r = m_rows[i];
+    r.unidentified = missing;
+    r.namespaces = {nsp};
+    r.lastSeen = QDateTime::currentMSecsSinceEpoch();
+    r.health = Health::Live;
+    rowChanged(i);
+}
+
+void NodesModel::updateHealth()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < m_rows.size(); ++i) {
+        Row &r = m_rows[i];
+        Health health = r.health;
+        // Foreign servers only show up when they publish: they never go stale by silence.
+        if (!r.foreign && r.health != Health::Gone) {
+            const qint64 age = now - r.lastSeen;
+            health = age > GoneAfterMs    ? Health::Gone
+                     : age > StaleAfterMs ? Health::Stale
+                                          : Health::Live;
+        }
+        if (health != r.health) {
+            r.health = health;
+            if (health == Health::Gone)
+                Q_EMIT nodeGone(r.uid);
+        }
+        Q_EMIT dataChanged(index(i, Uptime), index(i, Uptime));
+        Q_EMIT dataChanged(index(i, Status), index(i, Status));
+        if (r.health != Health::Live)
+            rowChanged(i);
+    }
+}
+
+} // namespace switchboard::console
