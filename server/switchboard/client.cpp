@@ -99,7 +99,12 @@ Handshake Client::makeHandshake(const QVariantMap &auth) const
         for (const QByteArray &name : request.rawHeaderList())
             handshake.headers.append({name.toLower(), request.rawHeader(name)});
         handshake.address = ws->peerAddress().toString();
-        handshake.url = request.url();
+        // The request target as the client sent it (path and query), as socket.io exposes it;
+        // Qt makes the URL absolute from the Host header.
+        const QUrl absolute = request.url();
+        handshake.url =
+            QUrl(absolute.path(QUrl::FullyEncoded) +
+                 (absolute.hasQuery() ? u'?' + absolute.query(QUrl::FullyEncoded) : QString()));
     }
     handshake.time = QDateTime::currentDateTimeUtc();
     handshake.auth = auth;
