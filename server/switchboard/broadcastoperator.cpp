@@ -90,14 +90,12 @@ struct AckCollector
     int expectedServers = -1; // unknown until the adapter counted them
     int countedServers = 0;
     bool done = false;
-    QTimer timer;
 
     void finish(const QString &error)
     {
         if (done)
             return;
         done = true;
-        timer.stop();
         callback(error, responses);
     }
     void check()
@@ -128,12 +126,11 @@ bool BroadcastOperator::emitWithAck(const QString &event, const QVariantList &ar
 
     auto collector = std::make_shared<AckCollector>();
     collector->callback = std::move(callback);
-    collector->timer.setSingleShot(true);
-    QObject::connect(&collector->timer, &QTimer::timeout, m_nsp, [weak = std::weak_ptr(collector)] {
-        if (auto c = weak.lock())
-            c->finish(QStringLiteral("operation has timed out"));
+    // The timer holds the collector until the timeout, whoever else still refers to it: the
+    // sender hears back even when every recipient is remote and some never answer.
+    QTimer::singleShot(timeoutMs, m_nsp, [collector] {
+        collector->finish(QStringLiteral("operation has timed out"));
     });
-    collector->timer.start(timeoutMs);
     BroadcastOptions options = m_options;
     options.flags.timeout = timeoutMs;
     // The collector lives as long as a recipient may still answer, or until it finished.

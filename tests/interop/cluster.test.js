@@ -151,12 +151,13 @@ async function sbClient(nsp = "/") {
 }
 
 // A connected socket.io-client on the Node.js socket.io server.
-async function nodeClient(nsp = "/") {
+async function nodeClient(nsp = "/", options = {}) {
   const socket = ioClient(`${ref.url}${nsp}`, {
     transports: ["websocket"],
     reconnection: false,
     forceNew: true,
     timeout: EVENT_TIMEOUT_MS,
+    ...options,
   });
   opened.add(socket);
   await withTimeout(
@@ -193,6 +194,13 @@ async function nodeJoin(socket, rooms) {
 async function nodeRelay(socket, request) {
   const reply = await emitWithAck(socket, "relay", request);
   assert.deepEqual(reply, [true]);
+}
+
+// Emits with an ack; resolves with the ack's arguments, or null after `ms`.
+function emitWithAckWithin(socket, ms, event, ...args) {
+  return new Promise((resolve) => {
+    socket.timeout(ms).emit(event, ...args, (error, ...reply) => resolve(error ? null : reply));
+  });
 }
 
 let roomCounter = 0;
@@ -247,6 +255,55 @@ describe("room broadcasts across the mixed cluster", () => {
     await nodeRelay(sender, { to: room, event: "chat", args: ["hi", 2, { from: sender.id }] });
     assert.deepEqual(await gotIn.next(), ["hi", 2, { from: sender.id }]);
     await Promise.all([gotIn.none(), gotOut.none(), gotSender.none()]);
+  });
+
+  test("io.to([room1, room2]).emit on the Node.js server reaches a Switchboard member of both exactly once", async () => {
+    const one = freshRoom("multi-a");
+    const two = freshRoom("multi-b");
+    const [both, onlyOne, neither] = await Promise.all([sbClient(), sbClient(), sbClient()]);
+    await sbJoin(both, [one, two]);
+    await sbJoin(onlyOne, one);
+    const [gotBoth, gotOne, gotNeither] = [both, onlyOne, neither].map((socket) => collect(socket, "multi"));
+    ref.io.to([one, two]).emit("multi", "once");
+    assert.deepEqual(await gotBoth.next(), ["once"]);
+    assert.deepEqual(await gotOne.next(), ["once"]);
+    await Promise.all([gotBoth.none(), gotOne.none(), gotNeither.none()]);
+  });
+
+  test("socket.broadcast.emit by a Node.js-side socket reaches every Switchboard client", async () => {
+    const [sender, sbA, sbB] = await Promise.all([nodeClient(), sbClient(), sbClient()]);
+    const [gotSender, gotA, gotB] = [sender, sbA, sbB].map((socket) => collect(socket, "shout"));
+    await nodeRelay(sender, { event: "shout", args: ["to all"] });
+    assert.deepEqual(await gotA.next(), ["to all"]);
+    assert.deepEqual(await gotB.next(), ["to all"]);
+    await Promise.all([gotA.none(), gotB.none(), gotSender.none()]);
+  });
+
+  test("io.of('/chat').to(room).emit on the Node.js server reaches /chat Switchboard members, not / ones", async () => {
+    const room = freshRoom("chat-nsp");
+    ref.io.of("/chat");
+    const [chatIn, rootIn] = await Promise.all([sbClient("/chat"), sbClient("/")]);
+    await waitForServers("/chat", 2);
+    await sbJoin(chatIn, room);
+    await sbJoin(rootIn, room);
+    const [gotChat, gotRoot] = [chatIn, rootIn].map((socket) => collect(socket, "nsp-news"));
+    ref.io.of("/chat").to(room).emit("nsp-news", "for /chat");
+    assert.deepEqual(await gotChat.next(), ["for /chat"]);
+    await Promise.all([gotChat.none(), gotRoot.none()]);
+  });
+
+  test("room names with non-ASCII characters and '#' cross in both directions", async () => {
+    const room = `salle é✓ #${++roomCounter}# 房间`;
+    const [sbMember, nodeMember] = await Promise.all([sbClient(), nodeClient()]);
+    await sbJoin(sbMember, room);
+    await nodeJoin(nodeMember, room);
+    const fromNode = collect(sbMember, "odd");
+    ref.io.to(room).emit("odd", "from node");
+    assert.deepEqual(await fromNode.next(), ["from node"]);
+    const fromSb = collect(nodeMember, "message");
+    await sbSend(sbMember, { to: room, data: "from switchboard" });
+    assert.deepEqual(await fromSb.next(), [{ from: sbMember.id, to: room, data: "from switchboard" }]);
+    await Promise.all([fromNode.none(), fromSb.none()]);
   });
 
   test("io.local.to(room).emit on the Node.js server stays there: Switchboard members do not get it", async () => {
@@ -435,14 +492,56 @@ describe("fetchSockets on the Node.js server", () => {
 
   test("io.in(room).fetchSockets() lists the room's members from both servers, and only them", async () => {
     const room = freshRoom("fetch-room");
-    const [sbIn, sbOut, nodeIn, nodeOut] = await Promise.all([sbClient(), sbClient(), nodeClient(), nodeClient()]);
+    // One socket outside the room on each side: the listing must leave them out.
+    const [sbIn, nodeIn] = await Promise.all([sbClient(), nodeClient(), sbClient(), nodeClient()]);
     await sbJoin(sbIn, room);
     await nodeJoin(nodeIn, room);
     const sockets = await fetchById(ref.io.in(room));
     assert.deepEqual(sorted(sockets.keys()), sorted([sbIn.id, nodeIn.id]));
     assert.deepEqual(sorted(sockets.get(sbIn.id).rooms), sorted([sbIn.id, room]));
-    void sbOut;
-    void nodeOut;
+  });
+
+  test("io.in(emptyRoom).fetchSockets() resolves with no sockets (Switchboard answers empty requests)", async () => {
+    // Switchboard is counted, so the Node.js server waits for its answer.
+    assert.equal(await ref.io.of("/").adapter.serverCount(), 2);
+    const started = Date.now();
+    const sockets = await fetchById(ref.io.in(freshRoom("nobody")));
+    assert.deepEqual([...sockets.keys()], []);
+    // requestsTimeout is 3000 ms: an answer that never came would show here as a wait.
+    assert.ok(Date.now() - started < 2000, `fetchSockets took ${Date.now() - started} ms`);
+  });
+
+  test("a Switchboard socket's handshake has the reference's shape: auth, query, url as path?query", async () => {
+    const options = { auth: { token: "t-123", n: 7 }, query: { tag: "mixed" } };
+    const sbSide = await sb.connected("/", options);
+    opened.add(sbSide);
+    const nodeSide = await nodeClient("/", options);
+    const sockets = await fetchById(ref.io.in([sbSide.id, nodeSide.id]));
+    const sbShake = sockets.get(sbSide.id).handshake;
+    const reference = sockets.get(nodeSide.id).handshake; // what socket.io itself reports
+    assert.deepEqual(sbShake.auth, { token: "t-123", n: 7 });
+    assert.equal(sbShake.query.tag, "mixed");
+    assert.equal(sbShake.query.EIO, "4");
+    assert.deepEqual(Object.keys(sbShake).sort(), Object.keys(reference).sort());
+    for (const key of Object.keys(reference)) {
+      assert.equal(typeof sbShake[key], typeof reference[key], `typeof handshake.${key}`);
+    }
+    assert.ok(!Number.isNaN(Date.parse(sbShake.time)), `handshake.time is not a date: ${sbShake.time}`);
+    // socket.io reports the request target (request.url), e.g. /socket.io/?EIO=4&transport=websocket&tag=mixed
+    assert.match(reference.url, /^\/socket\.io\/\?/);
+    assert.match(String(sbShake.url), /^\/socket\.io\/\?/, `handshake.url: ${sbShake.url} (socket.io reports ${reference.url})`);
+  });
+
+  test("io.of('/chat').fetchSockets() lists Switchboard's /chat sockets, not its / ones", async () => {
+    ref.io.of("/chat");
+    const room = freshRoom("fetch-chat");
+    const [chatSocket, rootSocket] = await Promise.all([sbClient("/chat"), sbClient("/")]);
+    await waitForServers("/chat", 2);
+    await sbJoin(chatSocket, room);
+    await sbJoin(rootSocket, room);
+    const sockets = await fetchById(ref.io.of("/chat").in(room));
+    assert.deepEqual([...sockets.keys()], [chatSocket.id]);
+    assert.deepEqual(sorted(sockets.get(chatSocket.id).rooms), sorted([chatSocket.id, room]));
   });
 
   test("io.in(room).except(id).fetchSockets() leaves the excepted Switchboard socket out", async () => {
@@ -488,6 +587,14 @@ describe("rooms of the cluster", () => {
     assert.ok(rooms.has(room), `${room} missing from allRooms(): ${[...rooms]}`);
     // Like the reference adapter's answer, it has every socket's own room too.
     assert.ok(rooms.has(member.id), `${member.id} missing from allRooms(): ${[...rooms]}`);
+    // Rooms of another namespace are not listed.
+    const chatRoom = freshRoom("all-rooms-chat");
+    const chatMember = await sbClient("/chat");
+    await sbJoin(chatMember, chatRoom);
+    const again = await withTimeout(ref.io.of("/").adapter.allRooms(), 4000, "allRooms on the Node.js server");
+    assert.ok(again.has(room));
+    assert.equal(again.has(chatRoom), false, `${chatRoom} of /chat listed by allRooms() of /`);
+    assert.equal(again.has(chatMember.id), false, `${chatMember.id} of /chat listed by allRooms() of /`);
   });
 });
 
@@ -636,6 +743,79 @@ describe("broadcast with acknowledgements", () => {
     assert.equal(asked.includes(sbOut.id), false);
   });
 
+  test("an ack broadcast to a room without Switchboard members completes without waiting for the timeout", async () => {
+    const room = freshRoom("ack-node-only");
+    const nodeA = await nodeClient();
+    await nodeJoin(nodeA, room);
+    nodeA.on("q", (n, ack) => ack(n * 10));
+    // Switchboard is counted, so the Node.js server waits for its client count (0).
+    assert.equal(await ref.io.of("/").adapter.serverCount(), 2);
+    const started = Date.now();
+    const { err, responses } = await new Promise((resolve) =>
+      ref.io.timeout(2000).to(room).emit("q", 4, (err, responses) => resolve({ err, responses })),
+    );
+    assert.equal(err, null, `failed after ${Date.now() - started} ms (${err && err.message})`);
+    assert.deepEqual(responses, [40]);
+  });
+
+  test("a Switchboard client that does not ack makes the ack broadcast time out with the others' responses", async () => {
+    const room = freshRoom("ack-silent");
+    const [silent, talker, nodeA] = await Promise.all([sbClient(), sbClient(), nodeClient()]);
+    await sbJoin(silent, room);
+    await sbJoin(talker, room);
+    await nodeJoin(nodeA, room);
+    const silentGot = collect(silent, "q");
+    talker.on("q", (n, ack) => ack("talker"));
+    nodeA.on("q", (n, ack) => ack("node"));
+    const started = Date.now();
+    const { err, responses } = await new Promise((resolve) =>
+      ref.io.timeout(500).to(room).emit("q", 1, (err, responses) => resolve({ err, responses })),
+    );
+    assert.ok(err instanceof Error, "no timeout error although a Switchboard client never answered");
+    assert.equal(err.message, "operation has timed out");
+    assert.ok(Date.now() - started >= 450, `timed out after ${Date.now() - started} ms`);
+    assert.deepEqual(sorted(responses), ["node", "talker"]);
+    assert.equal(silentGot.received.length, 1, "the silent client did not get the event");
+  });
+
+  test("concurrent ack requests from both servers to one Switchboard client each get their own answers", async () => {
+    const room = freshRoom("ack-both");
+    const [target, sender] = await Promise.all([sbClient(), sbClient()]);
+    await sbJoin(target, room);
+    target.on("q", (n, ack) => setTimeout(() => ack(`q:${n}`), 20));
+    target.on("message", (message, ack) => setTimeout(() => ack(`m:${message.data}`), 20));
+    const rounds = [1, 2, 3, 4, 5];
+    const fromNode = rounds.map(
+      (n) =>
+        new Promise((resolve) =>
+          ref.io.timeout(2000).to(room).emit("q", n, (err, responses) => resolve({ err: err && err.message, responses })),
+        ),
+    );
+    const fromSb = rounds.map((n) => emitWithAck(sender, "send", { to: room, data: n, ack: true, timeout: 2000 }));
+    const nodeResults = await Promise.all(fromNode);
+    const sbResults = await Promise.all(fromSb);
+    assert.deepEqual(nodeResults, rounds.map((n) => ({ err: null, responses: [`q:${n}`] })));
+    assert.deepEqual(sbResults, rounds.map((n) => [{ ok: true, replies: [`m:${n}`] }]));
+  });
+
+  test("Buffers in the acks of Switchboard clients come back intact to the Node.js server", async () => {
+    const room = freshRoom("ack-bin");
+    const member = await sbClient();
+    await sbJoin(member, room);
+    member.on("q", (n, ack) => ack({ n, raw: bytes, list: [Buffer.from("ok")] }));
+    const { err, responses } = await new Promise((resolve) =>
+      ref.io.timeout(2000).to(room).emit("q", 5, (err, responses) => resolve({ err, responses })),
+    );
+    assert.equal(err, null, `ack broadcast failed: ${err && err.message}`);
+    assert.equal(responses.length, 1, `responses: ${JSON.stringify(responses)}`);
+    const [answer] = responses;
+    assert.equal(answer.n, 5);
+    assert.ok(Buffer.isBuffer(answer.raw), `raw is not a Buffer: ${JSON.stringify(answer.raw)}`);
+    assert.deepEqual(answer.raw, bytes);
+    assert.ok(Buffer.isBuffer(answer.list[0]), `list[0] is not a Buffer: ${JSON.stringify(answer.list[0])}`);
+    assert.deepEqual(answer.list[0], Buffer.from("ok"));
+  });
+
   test("a Switchboard relay send with ack:true collects the acks of Node.js-side clients", async () => {
     const room = freshRoom("ack-back");
     const [sender, sbB, nodeA, nodeB] = await Promise.all([sbClient(), sbClient(), nodeClient(), nodeClient()]);
@@ -652,6 +832,26 @@ describe("broadcast with acknowledgements", () => {
       { id: nodeA.id, data: "ack me" },
       { id: nodeB.id, data: "ack me" },
     ].sort(byId));
+  });
+
+  test("a Switchboard relay send with ack:true reports a Node.js-side client that does not ack", async () => {
+    const room = freshRoom("ack-back-silent");
+    const [sender, nodeSilent, nodeTalker] = await Promise.all([sbClient(), nodeClient(), nodeClient()]);
+    await nodeJoin(nodeSilent, room);
+    await nodeJoin(nodeTalker, room);
+    const silentGot = collect(nodeSilent, "message");
+    nodeTalker.on("message", (message, ack) => ack("talker"));
+    // A few rounds with different timeouts: the sender must get its timeout answer every time.
+    const timeouts = [500, 570, 640, 710];
+    for (const [index, timeout] of timeouts.entries()) {
+      const round = `round ${index + 1} (timeout ${timeout} ms)`;
+      const started = Date.now();
+      const reply = await emitWithAckWithin(sender, timeout + 1500, "send", { to: room, data: index, ack: true, timeout });
+      assert.notEqual(reply, null, `${round}: the sender got no ack at all within ${timeout + 1500} ms`);
+      assert.deepEqual(reply, [{ ok: false, error: "operation has timed out", replies: ["talker"] }], round);
+      assert.ok(Date.now() - started >= timeout - 50, `${round}: answered after ${Date.now() - started} ms`);
+      assert.equal(silentGot.received.length, index + 1, `${round}: the silent client did not get the event`);
+    }
   });
 });
 
