@@ -232,6 +232,28 @@ void RedisAdapter::finishRequest(const QString &requestId, const QString &error)
         request.onServerSide(error, request.responses);
 }
 
+void RedisAdapter::askOthers(PendingRequest request, QVariantMap body)
+{
+    QPointer<RedisAdapter> self(this);
+    serverCount([self, request, body](int servers) mutable {
+        if (!self)
+            return;
+        const QString requestId = randomToken(6);
+        request.expected = servers - 1;
+        if (request.expected <= 0) {
+            // Alone in the cluster: the local part is the whole answer.
+            self->m_requests.insert(requestId, std::move(request));
+            self->finishRequest(requestId, {});
+            return;
+        }
+        body.insert(kUid, self->m_cluster->uid());
+        body.insert(kRequestId, requestId);
+        body.insert(kType, int(request.type));
+        self->startRequest(requestId, std::move(request));
+        self->publishRequest(body);
+    });
+}
+
 void RedisAdapter::fetchSockets(const BroadcastOptions &options, const FetchCallback &callback)
 {
     QList<RemoteSocket> local = fetchSocketsLocally(options);
@@ -239,51 +261,21 @@ void RedisAdapter::fetchSockets(const BroadcastOptions &options, const FetchCall
         callback({}, local);
         return;
     }
-    QPointer<RedisAdapter> self(this);
-    serverCount([self, options, callback, local](int servers) {
-        if (!self)
-            return;
-        if (servers <= 1) {
-            callback({}, local);
-            return;
-        }
-        const QString requestId = randomToken(6);
-        PendingRequest request;
-        request.type = RequestType::RemoteFetch;
-        request.expected = servers - 1;
-        request.sockets = local;
-        request.onSockets = callback;
-        self->startRequest(requestId, std::move(request));
-        self->publishRequest({{kUid, self->m_cluster->uid()},
-                              {kRequestId, requestId},
-                              {kType, int(RequestType::RemoteFetch)},
-                              {kOpts, wireOptions(options)}});
-    });
+    PendingRequest request;
+    request.type = RequestType::RemoteFetch;
+    request.sockets = std::move(local);
+    request.onSockets = callback;
+    askOthers(std::move(request), {{kOpts, wireOptions(options)}});
 }
 
 void RedisAdapter::allRooms(const RoomsCallback &callback)
 {
     const QStringList localRooms = rooms();
-    QSet<QString> local(localRooms.cbegin(), localRooms.cend());
-    QPointer<RedisAdapter> self(this);
-    serverCount([self, callback, local](int servers) {
-        if (!self)
-            return;
-        if (servers <= 1) {
-            callback({}, local);
-            return;
-        }
-        const QString requestId = randomToken(6);
-        PendingRequest request;
-        request.type = RequestType::AllRooms;
-        request.expected = servers - 1;
-        request.rooms = local;
-        request.onRooms = callback;
-        self->startRequest(requestId, std::move(request));
-        self->publishRequest({{kUid, self->m_cluster->uid()},
-                              {kRequestId, requestId},
-                              {kType, int(RequestType::AllRooms)}});
-    });
+    PendingRequest request;
+    request.type = RequestType::AllRooms;
+    request.rooms = QSet<QString>(localRooms.cbegin(), localRooms.cend());
+    request.onRooms = callback;
+    askOthers(std::move(request), {});
 }
 
 void RedisAdapter::serverSideEmit(const QVariantList &data, const ServerSideAckCallback &callback)
@@ -294,25 +286,10 @@ void RedisAdapter::serverSideEmit(const QVariantList &data, const ServerSideAckC
                         {QStringLiteral("data"), data}});
         return;
     }
-    QPointer<RedisAdapter> self(this);
-    serverCount([self, data, callback](int servers) {
-        if (!self)
-            return;
-        if (servers <= 1) {
-            callback({}, {});
-            return;
-        }
-        const QString requestId = randomToken(6);
-        PendingRequest request;
-        request.type = RequestType::ServerSideEmit;
-        request.expected = servers - 1;
-        request.onServerSide = callback;
-        self->startRequest(requestId, std::move(request));
-        self->publishRequest({{kUid, self->m_cluster->uid()},
-                              {kRequestId, requestId},
-                              {kType, int(RequestType::ServerSideEmit)},
-                              {QStringLiteral("data"), data}});
-    });
+    PendingRequest request;
+    request.type = RequestType::ServerSideEmit;
+    request.onServerSide = callback;
+    askOthers(std::move(request), {{QStringLiteral("data"), data}});
 }
 
 // ---- incoming ---------------------------------------------------------------------------

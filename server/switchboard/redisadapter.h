@@ -58,6 +58,9 @@ private:
     void onResponse(const QVariantMap &response);
     void publishRequest(const QVariantMap &request);
     void publishResponse(const QByteArray &payload);
+    // Sends `body` as a request of `request.type` to every other server and gathers their
+    // answers into `request`, which finishes when all answered or at the timeout.
+    void askOthers(PendingRequest request, QVariantMap body);
     void startRequest(const QString &requestId, PendingRequest request);
     void finishRequest(const QString &requestId, const QString &error);
     static QVariantMap wireOptions(const BroadcastOptions &options);
