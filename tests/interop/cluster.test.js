@@ -13,16 +13,7 @@ const { RedisServer } = require("./lib/redis-server");
 const { track } = require("./lib/reaper");
 const { startSocketIoServer, redisClient, quitRedis } = require("./lib/socketio-server");
 
-function requireDependency(name) {
-  try {
-    return require(name);
-  } catch (error) {
-    if (error && error.code === "MODULE_NOT_FOUND") {
-      throw new Error(`interop dependency '${name}' is not installed: run \`npm ci\` in ${__dirname}`);
-    }
-    throw error;
-  }
-}
+const { requireDependency } = require("./lib/dependency");
 const { Emitter } = requireDependency("@socket.io/redis-emitter");
 // The adapter's own MessagePack flavour, only to print the Redis traffic of a failing test.
 const msgpack = requireDependency("notepack.io");

@@ -5,23 +5,10 @@
 // Everything that waits is bounded: a missing event fails the test with a message
 // instead of hanging until the CTest timeout.
 
-const path = require("node:path");
 const { after, before } = require("node:test");
 const { NodeProcess, EVENT_TIMEOUT_MS } = require("../../lib/node-process");
 
-function requireDependency(name) {
-  try {
-    return require(name);
-  } catch (error) {
-    if (error && error.code === "MODULE_NOT_FOUND") {
-      throw new Error(
-        `interop dependency '${name}' is not installed: run \`npm ci\` in ` +
-          `${path.resolve(__dirname, "..")} (node_modules is missing or incomplete)`,
-      );
-    }
-    throw error;
-  }
-}
+const { requireDependency } = require("./dependency");
 
 const { io } = requireDependency("socket.io-client");
 // `ws` is a dependency of engine.io-client, hoisted into node_modules by npm ci.

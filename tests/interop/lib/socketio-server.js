@@ -8,21 +8,8 @@
 //   relay ({to, except, event, args}, ack) → socket.to(to).except(except).emit(event, ...args); ack(true)
 
 const http = require("node:http");
-const path = require("node:path");
 
-function requireDependency(name) {
-  try {
-    return require(name);
-  } catch (error) {
-    if (error && error.code === "MODULE_NOT_FOUND") {
-      throw new Error(
-        `interop dependency '${name}' is not installed: run \`npm ci\` in ` +
-          `${path.resolve(__dirname, "..")} (node_modules is missing or incomplete)`,
-      );
-    }
-    throw error;
-  }
-}
+const { requireDependency } = require("./dependency");
 
 const { Server } = requireDependency("socket.io");
 const { createAdapter } = requireDependency("@socket.io/redis-adapter");
