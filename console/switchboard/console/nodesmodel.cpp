@@ -152,6 +152,8 @@ const NodesModel::Row *NodesModel::find(const QString &uid) const
 
 QString NodesModel::nameOf(const QString &uid) const
 {
+    if (!uid.isEmpty() && uid == m_ownUid)
+        return tr("this console");
     const Row *r = find(uid);
     if (!r)
         return uid == u"emitter" ? tr("emitter") : QString();
@@ -201,6 +203,9 @@ int NodesModel::ensureRow(const QString &uid, bool foreign)
 void NodesModel::removeRow(int i)
 {
     // Swap with the last row: O(1), and the views sort through a proxy anyway.
+    // The removed row's uid must leave the index, not the moved row's: a stale entry would
+    // make ensureRow() reuse (and removeRow() delete) whatever row took its place.
+    const QString removed = m_rows[i].uid;
     const int last = int(m_rows.size()) - 1;
     if (i != last) {
         m_rows[i] = m_rows[last];
@@ -208,9 +213,7 @@ void NodesModel::removeRow(int i)
         rowChanged(i);
     }
     beginRemoveRows({}, last, last);
-    m_index.remove(m_rows[last].uid);
-    if (i != last)
-        m_index[m_rows[i].uid] = i;
+    m_index.remove(removed);
     m_rows.removeLast();
     endRemoveRows();
 }
