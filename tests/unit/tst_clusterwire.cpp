@@ -16,68 +16,15 @@ using switchboard::cluster::BroadcastMessage;
 using switchboard::cluster::Channels;
 namespace cluster = switchboard::cluster;
 
+#include "testvalues.h"
+
+using namespace testvalues;
+
 namespace {
 
 QVariant null()
 {
     return QVariant::fromValue(nullptr);
-}
-
-QByteArray hex(const char *text)
-{
-    return QByteArray::fromHex(QByteArray(text));
-}
-
-bool isIntegral(int typeId)
-{
-    switch (typeId) {
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::Long:
-    case QMetaType::ULong:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Short:
-    case QMetaType::UShort:
-        return true;
-    default:
-        return false;
-    }
-}
-
-// A strict, readable picture of a QVariant tree (leaf kinds included: 1 differs from 1.0,
-// binary from text, null from an invalid QVariant).
-QString describe(const QVariant &value)
-{
-    const int type = value.typeId();
-    if (!value.isValid())
-        return u"undefined"_s;
-    if (type == QMetaType::Nullptr)
-        return u"null"_s;
-    if (type == QMetaType::Bool)
-        return value.toBool() ? u"true"_s : u"false"_s;
-    if (isIntegral(type))
-        return u"int:"_s + QString::number(value.toLongLong());
-    if (type == QMetaType::Double || type == QMetaType::Float)
-        return u"float64:"_s + QString::number(value.toDouble(), 'g', 17);
-    if (type == QMetaType::QString)
-        return u"str:\""_s + value.toString() + u'"';
-    if (type == QMetaType::QByteArray)
-        return u"bin:"_s + QString::fromLatin1(value.toByteArray().toHex());
-    if (type == QMetaType::QVariantList || type == QMetaType::QStringList) {
-        QStringList items;
-        for (const QVariant &item : value.toList())
-            items << describe(item);
-        return u'[' + items.join(u',') + u']';
-    }
-    if (type == QMetaType::QVariantMap) {
-        const QVariantMap map = value.toMap();
-        QStringList items;
-        for (auto it = map.cbegin(); it != map.cend(); ++it)
-            items << u'"' + it.key() + u"\":"_s + describe(it.value());
-        return u'{' + items.join(u',') + u'}';
-    }
-    return u"?"_s + QString::fromLatin1(value.typeName()) + u':' + value.toString();
 }
 
 QVariant integer(qint64 n)
