@@ -31,32 +31,23 @@ QString formatDuration(qint64 ms)
     return QStringLiteral("%1 d %2 h").arg(s / 86400).arg((s % 86400) / 3600);
 }
 
-NodesModel::NodesModel(QObject *parent) : QAbstractTableModel(parent)
+namespace {
+QStringList nodesModelTitles()
+{
+    return {
+        NodesModel::tr("Name"),       NodesModel::tr("Uid"),         NodesModel::tr("Kind"),
+        NodesModel::tr("Address"),    NodesModel::tr("Uptime"),      NodesModel::tr("Sockets"),
+        NodesModel::tr("Rooms"),      NodesModel::tr("Msgs in/s"),   NodesModel::tr("Msgs out/s"),
+        NodesModel::tr("Bytes in/s"), NodesModel::tr("Bytes out/s"), NodesModel::tr("Memory"),
+        NodesModel::tr("Redis RTT"),  NodesModel::tr("Last seen"),   NodesModel::tr("Status")};
+}
+} // namespace
+
+NodesModel::NodesModel(QObject *parent) : TableModel(nodesModelTitles(), parent)
 {
     m_tick.setInterval(500);
     connect(&m_tick, &QTimer::timeout, this, &NodesModel::updateHealth);
     m_tick.start();
-}
-
-int NodesModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
-
-int NodesModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant NodesModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    static constexpr const char *titles[] = {"Name",       "Uid",        "Kind",        "Address",
-                                             "Uptime",     "Sockets",    "Rooms",       "Msgs in/s",
-                                             "Msgs out/s", "Bytes in/s", "Bytes out/s", "Memory",
-                                             "Redis RTT",  "Last seen",  "Status"};
-    return section >= 0 && section < ColumnCount ? tr(titles[section]) : QVariant();
 }
 
 QVariant NodesModel::data(const QModelIndex &index, int role) const

@@ -4,6 +4,8 @@
 
 #include "switchboard/presence.h"
 
+#include "switchboard/console/tablemodel.h"
+
 #include <QAbstractTableModel>
 #include <QDateTime>
 #include <QHash>
@@ -12,7 +14,7 @@
 
 namespace switchboard::console {
 
-class NodesModel : public QAbstractTableModel
+class NodesModel : public TableModel
 {
     Q_OBJECT
 public:
@@ -68,10 +70,7 @@ public:
 
     explicit NodesModel(QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     const Row *row(int index) const;
     const Row *find(const QString &uid) const;
@@ -90,6 +89,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void nodeGone(const QString &uid);
     void historyChanged();
+
+protected:
+    int count() const override { return int(m_rows.size()); }
 
 private:
     void updateHealth();

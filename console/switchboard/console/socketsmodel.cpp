@@ -6,28 +6,19 @@
 
 namespace switchboard::console {
 
+namespace {
+QStringList socketsModelTitles()
+{
+    return {SocketsModel::tr("Socket id"), SocketsModel::tr("Node"),
+            SocketsModel::tr("Namespace"), SocketsModel::tr("Rooms"),
+            SocketsModel::tr("Address"),   SocketsModel::tr("Connected"),
+            SocketsModel::tr("Auth keys"), SocketsModel::tr("User agent")};
+}
+} // namespace
+
 SocketsModel::SocketsModel(const NodesModel *nodes, QObject *parent)
-    : QAbstractTableModel(parent), m_nodes(nodes)
+    : TableModel(socketsModelTitles(), parent), m_nodes(nodes)
 {}
-
-int SocketsModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
-
-int SocketsModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant SocketsModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    static constexpr const char *titles[] = {"Socket id", "Node",      "Namespace", "Rooms",
-                                             "Address",   "Connected", "Auth keys", "User agent"};
-    return section >= 0 && section < ColumnCount ? tr(titles[section]) : QVariant();
-}
 
 QVariant SocketsModel::data(const QModelIndex &index, int role) const
 {
@@ -241,25 +232,14 @@ void SocketsModel::onNodeGone(const QString &uid)
 
 // ---- rooms ----------------------------------------------------------------------------
 
-RoomsModel::RoomsModel(QObject *parent) : QAbstractTableModel(parent) {}
-
-int RoomsModel::rowCount(const QModelIndex &parent) const
+namespace {
+QStringList roomsModelTitles()
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return {RoomsModel::tr("Namespace"), RoomsModel::tr("Room"), RoomsModel::tr("Members")};
 }
+} // namespace
 
-int RoomsModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant RoomsModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    static constexpr const char *titles[] = {"Namespace", "Room", "Members"};
-    return section >= 0 && section < ColumnCount ? tr(titles[section]) : QVariant();
-}
+RoomsModel::RoomsModel(QObject *parent) : TableModel(roomsModelTitles(), parent) {}
 
 QVariant RoomsModel::data(const QModelIndex &index, int role) const
 {

@@ -6,6 +6,8 @@
 #include "switchboard/console/clusterwatcher.h"
 #include "switchboard/presence.h"
 
+#include "switchboard/console/tablemodel.h"
+
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QSet>
@@ -15,7 +17,7 @@ namespace switchboard::console {
 
 class NodesModel;
 
-class SocketsModel : public QAbstractTableModel
+class SocketsModel : public TableModel
 {
     Q_OBJECT
 public:
@@ -46,10 +48,7 @@ public:
 
     explicit SocketsModel(const NodesModel *nodes, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     const Row *row(int index) const;
     const Row *find(const QString &nsp, const QString &id) const;
@@ -66,6 +65,9 @@ Q_SIGNALS:
     // A socket entered or left a room (connects and disconnects included).
     void membership(const QString &nsp, const QString &room, const QString &id, bool added);
 
+protected:
+    int count() const override { return int(m_rows.size()); }
+
 private:
     static QString key(const QString &nsp, const QString &id) { return nsp + u' ' + id; }
     void upsert(const cluster::SocketRecord &socket, const QString &nodeUid);
@@ -79,7 +81,7 @@ private:
 };
 
 // Rooms per namespace with their member counts; members() lists one room's sockets.
-class RoomsModel : public QAbstractTableModel
+class RoomsModel : public TableModel
 {
     Q_OBJECT
 public:
@@ -93,16 +95,16 @@ public:
 
     explicit RoomsModel(QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     QStringList members(int row) const;
     void clear();
 
 public Q_SLOTS:
     void onMembership(const QString &nsp, const QString &room, const QString &id, bool added);
+
+protected:
+    int count() const override { return int(m_rows.size()); }
 
 private:
     struct Row

@@ -8,32 +8,22 @@
 
 namespace switchboard::console {
 
+namespace {
+QStringList trafficModelTitles()
+{
+    return {TrafficModel::tr("Time"),      TrafficModel::tr("Origin"),  TrafficModel::tr("Kind"),
+            TrafficModel::tr("Namespace"), TrafficModel::tr("Rooms"),   TrafficModel::tr("Except"),
+            TrafficModel::tr("Event"),     TrafficModel::tr("Payload"), TrafficModel::tr("Size")};
+}
+} // namespace
+
 TrafficModel::TrafficModel(const NodesModel *nodes, int capacity, QObject *parent)
-    : QAbstractTableModel(parent), m_nodes(nodes), m_capacity(std::max(capacity, 1))
+    : TableModel(trafficModelTitles(), parent), m_nodes(nodes), m_capacity(std::max(capacity, 1))
 {
     m_flush.setInterval(FlushMs);
     connect(&m_flush, &QTimer::timeout, this, &TrafficModel::flush);
     m_flush.start();
     m_rateClock.start();
-}
-
-int TrafficModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_records.size());
-}
-
-int TrafficModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant TrafficModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    static constexpr const char *titles[] = {"Time",   "Origin", "Kind",    "Namespace", "Rooms",
-                                             "Except", "Event",  "Payload", "Size"};
-    return section >= 0 && section < ColumnCount ? tr(titles[section]) : QVariant();
 }
 
 QVariant TrafficModel::data(const QModelIndex &index, int role) const

@@ -5,6 +5,8 @@
 
 #include "switchboard/console/clusterwatcher.h"
 
+#include "switchboard/console/tablemodel.h"
+
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
 #include <QSortFilterProxyModel>
@@ -16,7 +18,7 @@ namespace switchboard::console {
 
 class NodesModel;
 
-class TrafficModel : public QAbstractTableModel
+class TrafficModel : public TableModel
 {
     Q_OBJECT
 public:
@@ -37,10 +39,7 @@ public:
 
     explicit TrafficModel(const NodesModel *nodes, int capacity = 10000, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
@@ -61,6 +60,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void ratesChanged(double messagesPerSecond, double bytesPerSecond);
+
+protected:
+    int count() const override { return int(m_records.size()); }
 
 private:
     void flush();
