@@ -83,7 +83,8 @@ ForeignSocket foreignFromWire(const QString &nsp, const QVariantMap &wire)
 
 } // namespace
 
-ClusterWatcher::ClusterWatcher(QObject *parent) : QObject(parent), m_uid(randomToken(6))
+ClusterWatcher::ClusterWatcher(QObject *parent)
+    : QObject(parent), m_uid(ConsoleUidPrefix.toString() + randomToken(6))
 {
     qRegisterMetaType<TrafficRecord>();
     m_refresh.setInterval(RefreshMs);
@@ -139,6 +140,7 @@ void ClusterWatcher::disconnectFrom()
     m_commands.reset();
     m_namespaces.clear();
     m_nodeNamespaces.clear();
+    m_nodeSeen.clear();
     m_lastForeignFetch.clear();
     m_fetchRequests.clear();
     for (auto it = m_acks.begin(); it != m_acks.end(); ++it)
@@ -182,7 +184,7 @@ void ClusterWatcher::loadPresenceKeys(const QByteArray &cursor)
                                 m_commands->command(args, [this](const redis::Reply &values) {
                                     for (const redis::Reply &value : values.elements)
                                         if (auto p = cluster::decodePresence(value.string))
-                                            Q_EMIT presence(*p);
+                                            acceptPresence(*p);
                                 });
                             }
                             const QByteArray next = reply.elements.at(0).string;
@@ -217,8 +219,12 @@ void ClusterWatcher::refreshServerCounts()
                     Q_EMIT serverCount(*nsp, servers);
                     // Servers that do not announce themselves are asked for their sockets.
                     int switchboard = 0;
-                    for (const QSet<QString> &spaces : std::as_const(m_nodeNamespaces))
-                        switchboard += spaces.contains(*nsp) ? 1 : 0;
+                    for (auto node = m_nodeNamespaces.cbegin(); node != m_nodeNamespaces.cend();
+                         ++node)
+                        if (node->contains(*nsp) &&
+                            now - m_nodeSeen.value(node.key()) <= cluster::PresenceTtlMs)
+                            ++switchboard; // a node killed without a goodbye stops counting
+
                     if (servers > switchboard &&
                         now - m_lastForeignFetch.value(*nsp) >= ForeignFetchMs)
                         fetchForeign(*nsp);
@@ -375,18 +381,23 @@ void ClusterWatcher::disconnectSockets(const QString &nsp, const QStringList &ta
                          {QStringLiteral("close"), close}});
 }
 
+void ClusterWatcher::acceptPresence(const cluster::NodePresence &record)
+{
+    m_nodeSeen.insert(record.uid, QDateTime::currentMSecsSinceEpoch());
+    if (record.leaving)
+        m_nodeNamespaces.remove(record.uid);
+    else
+        m_nodeNamespaces.insert(
+            record.uid, QSet<QString>(record.connections.keyBegin(), record.connections.keyEnd()));
+    Q_EMIT presence(record);
+}
+
 void ClusterWatcher::onMessage(const QByteArray &channel, const QByteArray &payload)
 {
     ++m_messagesSeen;
     if (channel == m_channels.presence()) {
-        if (auto record = cluster::decodePresence(payload)) {
-            if (record->leaving)
-                m_nodeNamespaces.remove(record->uid);
-            else
-                m_nodeNamespaces.insert(record->uid, QSet<QString>(record->connections.keyBegin(),
-                                                                   record->connections.keyEnd()));
-            Q_EMIT presence(*record);
-        }
+        if (auto record = cluster::decodePresence(payload))
+            acceptPresence(*record);
         return;
     }
     if (channel == m_channels.socketEvents()) {

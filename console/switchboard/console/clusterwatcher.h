@@ -60,6 +60,8 @@ public:
     Q_ENUM(State)
 
     static constexpr int RefreshMs = 2000;
+    // Consoles publish requests too: their uids say so, and no console takes one for a server.
+    static constexpr QStringView ConsoleUidPrefix = u"console-";
     static constexpr int ForeignFetchMs = 5000;
 
     explicit ClusterWatcher(QObject *parent = nullptr);
@@ -109,6 +111,7 @@ private:
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void onPatternMessage(const QByteArray &pattern, const QByteArray &channel,
                           const QByteArray &payload);
+    void acceptPresence(const cluster::NodePresence &record);
     void onBroadcast(const QByteArray &channel, const QByteArray &payload);
     void onRequestOrResponse(const QByteArray &channel, const QByteArray &payload, bool request);
     void loadPresenceKeys(const QByteArray &cursor);
@@ -138,6 +141,7 @@ private:
     QTimer m_refresh;
     QSet<QString> m_namespaces;
     QHash<QString, QSet<QString>> m_nodeNamespaces; // Switchboard uid -> its namespaces
+    QHash<QString, qint64> m_nodeSeen;              // Switchboard uid -> last presence record
     QHash<QString, qint64> m_lastForeignFetch;      // nsp -> ms since the epoch
     QHash<QString, QString> m_fetchRequests;        // requestId -> nsp
     QHash<QString, PendingAck> m_acks;

@@ -1,5 +1,7 @@
 #include "switchboard/console/nodesmodel.h"
 
+#include "switchboard/console/clusterwatcher.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QFont>
@@ -240,7 +242,8 @@ void NodesModel::onPresence(const cluster::NodePresence &record)
 
 void NodesModel::onUidSeen(const QString &uid, const QString &nsp)
 {
-    if (uid == m_ownUid || uid == u"emitter" || uid.isEmpty())
+    if (uid == m_ownUid || uid == u"emitter" || uid.isEmpty() ||
+        uid.startsWith(ClusterWatcher::ConsoleUidPrefix))
         return;
     if (const Row *known = find(uid); known && !known->foreign)
         return;

@@ -46,8 +46,8 @@ public:
     Q_ENUM(Health)
 
     static constexpr qint64 StaleAfterMs = 3000;
-    static constexpr qint64 GoneAfterMs = 10000;
-    static constexpr int HistoryPoints = 600; // ten minutes, one point a second
+    static constexpr qint64 GoneAfterMs = cluster::PresenceTtlMs; // when its key expires
+    static constexpr int HistoryPoints = 600;                     // ten minutes, one point a second
 
     struct Sample
     {
