@@ -180,50 +180,6 @@ private:
 
 // ---- a raw Socket.IO client on a node --------------------------------------------------
 
-// A Socket.IO packet as a raw client receives it: `4<type>[<nsp>,][<id>][<json>]`.
-struct Frame
-{
-    int type = -1;
-    QString nsp = u"/"_s;
-    qint64 id = -1;
-    QVariantList data;
-    QString text;
-
-    QString event() const { return data.value(0).toString(); }
-};
-
-std::optional<Frame> parseFrame(const QString &text)
-{
-    if (text.size() < 2 || text.at(0) != u'4' || !text.at(1).isDigit())
-        return std::nullopt;
-    Frame frame;
-    frame.text = text;
-    frame.type = text.at(1).digitValue();
-    qsizetype i = 2;
-    if (i < text.size() && text.at(i) == u'/') {
-        const qsizetype comma = text.indexOf(u',', i);
-        if (comma < 0) {
-            frame.nsp = text.mid(i);
-            return frame;
-        }
-        frame.nsp = text.mid(i, comma - i);
-        i = comma + 1;
-    }
-    const qsizetype digits = i;
-    while (i < text.size() && text.at(i).isDigit())
-        ++i;
-    if (i > digits)
-        frame.id = text.mid(digits, i - digits).toLongLong();
-    if (i < text.size()) {
-        const QJsonDocument doc = QJsonDocument::fromJson(text.mid(i).toUtf8());
-        if (doc.isArray())
-            frame.data = doc.array().toVariantList();
-        else if (doc.isObject())
-            frame.data = {doc.object().toVariantMap()};
-    }
-    return frame;
-}
-
 // A socket in the main namespace of a node, through RawClient; keeps every frame it got and
 // answers the events named in autoAck() with {"id": <its id>, "got": <event>}.
 class Client

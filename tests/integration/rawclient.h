@@ -2,10 +2,13 @@
 // exact frames (valid or not) and reading exactly what it answers.
 #pragma once
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 #include <QWebSocket>
+
+#include <optional>
 
 class RawClient : public QObject
 {
@@ -112,3 +115,49 @@ private:
     bool m_answerPings;
     int m_nextAck = 0;
 };
+
+// A Socket.IO packet read back from a text frame, parsed here rather than with the code
+// under test.
+struct Frame
+{
+    int type = -1;
+    QString nsp = QStringLiteral("/");
+    qint64 id = -1;
+    QVariantList data;
+    QString text;
+
+    QString event() const { return data.value(0).toString(); }
+    QVariantMap payload() const { return data.value(1).toMap(); }
+};
+
+inline std::optional<Frame> parseFrame(const QString &text)
+{
+    if (text.size() < 2 || text.at(0) != u'4' || !text.at(1).isDigit())
+        return std::nullopt;
+    Frame frame;
+    frame.text = text;
+    frame.type = text.at(1).digitValue();
+    qsizetype i = 2;
+    if (i < text.size() && text.at(i) == u'/') {
+        const qsizetype comma = text.indexOf(u',', i);
+        if (comma < 0) {
+            frame.nsp = text.mid(i);
+            return frame;
+        }
+        frame.nsp = text.mid(i, comma - i);
+        i = comma + 1;
+    }
+    const qsizetype digits = i;
+    while (i < text.size() && text.at(i).isDigit())
+        ++i;
+    if (i > digits)
+        frame.id = text.mid(digits, i - digits).toLongLong();
+    if (i < text.size()) {
+        const QJsonDocument doc = QJsonDocument::fromJson(text.mid(i).toUtf8());
+        if (doc.isArray())
+            frame.data = doc.array().toVariantList();
+        else if (doc.isObject())
+            frame.data = {doc.object().toVariantMap()};
+    }
+    return frame;
+}

@@ -75,51 +75,6 @@ QString sorted(const QSet<QString> &set)
     return u'{' + list.join(u", ") + u'}';
 }
 
-// A Socket.IO packet as a raw client receives it: `4<type>[<nsp>,][<id>][<json>]`.
-struct Frame
-{
-    int type = -1;
-    QString nsp = QStringLiteral("/");
-    qint64 id = -1;
-    QVariantList data;
-    QString text;
-
-    QString event() const { return data.value(0).toString(); }
-    QVariantMap payload() const { return data.value(1).toMap(); }
-};
-
-std::optional<Frame> parseFrame(const QString &text)
-{
-    if (text.size() < 2 || text.at(0) != u'4' || !text.at(1).isDigit())
-        return std::nullopt;
-    Frame frame;
-    frame.text = text;
-    frame.type = text.at(1).digitValue();
-    qsizetype i = 2;
-    if (i < text.size() && text.at(i) == u'/') {
-        const qsizetype comma = text.indexOf(u',', i);
-        if (comma < 0) {
-            frame.nsp = text.mid(i);
-            return frame;
-        }
-        frame.nsp = text.mid(i, comma - i);
-        i = comma + 1;
-    }
-    const qsizetype digits = i;
-    while (i < text.size() && text.at(i).isDigit())
-        ++i;
-    if (i > digits)
-        frame.id = text.mid(digits, i - digits).toLongLong();
-    if (i < text.size()) {
-        const QJsonDocument doc = QJsonDocument::fromJson(text.mid(i).toUtf8());
-        if (doc.isArray())
-            frame.data = doc.array().toVariantList();
-        else if (doc.isObject())
-            frame.data = {doc.object().toVariantMap()};
-    }
-    return frame;
-}
-
 // One Socket.IO socket of a raw client in one namespace, with an inbox that keeps every
 // frame (RawClient::call drops the frames before the ack it waits for; this does not).
 class Peer
