@@ -22,6 +22,7 @@
 #include "switchboard/console/socketsview.h"
 #include "switchboard/console/trafficmodel.h"
 #include "switchboard/console/trafficview.h"
+#include "switchboard/json.h"
 
 #include <QAction>
 #include <QApplication>
@@ -69,15 +70,30 @@ namespace {
 
 const QString kRoot = u"/"_s;
 
+// What an inject with acks reported.
+struct AckOutcome
+{
+    bool done = false;
+    QString error;
+    int clients = -1;
+    QVariantList replies;
+};
+
+// Asks every socket of "/" the event "question" with acks, through the console's watcher.
+std::shared_ptr<AckOutcome> injectQuestion(ClusterWatcher *watcher)
+{
+    auto outcome = std::make_shared<AckOutcome>();
+    watcher->injectWithAck(kRoot, {}, {}, u"question"_s, {u"ready?"_s}, 4000,
+                           [outcome](const QString &error, int clients, const QVariantList &r) {
+                               *outcome = {true, error, clients, r};
+                           });
+    return outcome;
+}
+
+// The project's own compact JSON writer.
 QString toJson(const QVariant &value)
 {
-    const QJsonValue json = QJsonValue::fromVariant(value);
-    if (json.isArray())
-        return QString::fromUtf8(QJsonDocument(json.toArray()).toJson(QJsonDocument::Compact));
-    if (json.isObject())
-        return QString::fromUtf8(QJsonDocument(json.toObject()).toJson(QJsonDocument::Compact));
-    const QByteArray wrapped = QJsonDocument(QJsonArray{json}).toJson(QJsonDocument::Compact);
-    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
+    return QString::fromUtf8(switchboard::json::serialize(value));
 }
 
 QString sortedJoined(QStringList list)
@@ -848,18 +864,7 @@ void tst_ConsoleGui::injectFromConsole()
     // With acks: every client's reply comes back.
     for (Client *c : {a1, b1, b2})
         c->autoAck(u"question"_s);
-    struct Outcome
-    {
-        bool done = false;
-        QString error;
-        int clients = -1;
-        QVariantList replies;
-    };
-    auto outcome = std::make_shared<Outcome>();
-    watcher->injectWithAck(kRoot, {}, {}, u"question"_s, {u"ready?"_s}, 4000,
-                           [outcome](const QString &error, int clients, const QVariantList &r) {
-                               *outcome = {true, error, clients, r};
-                           });
+    const auto outcome = injectQuestion(watcher);
     QTRY_VERIFY_WITH_TIMEOUT(outcome->done, 5000);
     QVERIFY2(outcome->error.isEmpty(), qPrintable(outcome->error));
     QCOMPARE(outcome->clients, 3);
@@ -1112,18 +1117,7 @@ void tst_ConsoleGui::nodejsServerInTheCluster()
 
     // With acks over the namespace: three clients on two servers reply.
     a1->autoAck(u"question"_s);
-    struct Outcome
-    {
-        bool done = false;
-        QString error;
-        int clients = -1;
-        QVariantList replies;
-    };
-    auto outcome = std::make_shared<Outcome>();
-    watcher->injectWithAck(kRoot, {}, {}, u"question"_s, {u"ready?"_s}, 4000,
-                           [outcome](const QString &error, int clients, const QVariantList &r) {
-                               *outcome = {true, error, clients, r};
-                           });
+    const auto outcome = injectQuestion(watcher);
     QTRY_VERIFY_WITH_TIMEOUT(outcome->done, 5000);
     QVERIFY2(outcome->error.isEmpty(), qPrintable(outcome->error));
     QCOMPARE(outcome->clients, 3);

@@ -12,6 +12,7 @@
 #include "redisserver.h"
 
 #include "switchboard/cluster.h"
+#include "switchboard/json.h"
 #include "switchboard/namespace.h"
 #include "switchboard/presence.h"
 #include "switchboard/redisclient.h"
@@ -43,16 +44,10 @@ QByteArray presenceKey(const QString &uid)
     return QByteArrayLiteral("socket.io-switchboard#node#") + uid.toUtf8();
 }
 
+// The project's own compact JSON writer.
 QString toJson(const QVariant &value)
 {
-    const QJsonValue json = QJsonValue::fromVariant(value);
-    if (json.isArray())
-        return QString::fromUtf8(QJsonDocument(json.toArray()).toJson(QJsonDocument::Compact));
-    if (json.isObject())
-        return QString::fromUtf8(QJsonDocument(json.toObject()).toJson(QJsonDocument::Compact));
-    // A scalar: wrap it and strip the brackets.
-    const QByteArray wrapped = QJsonDocument(QJsonArray{json}).toJson(QJsonDocument::Compact);
-    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
+    return QString::fromUtf8(switchboard::json::serialize(value));
 }
 
 QSet<QString> stringSet(const QVariantList &list)
