@@ -25,11 +25,17 @@ Adapter::~Adapter() = default;
 
 void LocalAdapter::addAll(const QString &id, const QSet<QString> &rooms)
 {
-    QSet<QString> &mine = m_sids[id];
+    // Slots of `joined` may join, leave or remove sockets: the socket's entry is looked up
+    // again after each emit (a rehash moves it), and a socket removed by a slot stays removed.
+    if (!m_sids.contains(id))
+        m_sids.insert(id, {});
     for (const QString &room : rooms) {
-        if (mine.contains(room))
+        const auto mine = m_sids.find(id);
+        if (mine == m_sids.end())
+            return;
+        if (mine->contains(room))
             continue;
-        mine.insert(room);
+        mine->insert(room);
         m_rooms[room].insert(id);
         if (room != id)
             Q_EMIT joined(id, room);
@@ -38,6 +44,7 @@ void LocalAdapter::addAll(const QString &id, const QSet<QString> &rooms)
 
 void LocalAdapter::del(const QString &id, const QString &room)
 {
+    // Emits last: slots of `left` may change the maps.
     const auto sid = m_sids.find(id);
     if (sid == m_sids.end() || !sid->remove(room))
         return;

@@ -69,6 +69,10 @@ private Q_SLOTS:
     void broadcastWithoutLiveSockets();
     void prepareEncodesOnce_data();
     void prepareEncodesOnce();
+    void joinedSlotJoinsOthers();
+    void joinedSlotRemovesTheSocket();
+    void leftSlotJoinsOthers();
+    void addSocketsWithJoiningSlot();
 
 private:
     std::unique_ptr<switchboard::Server> m_server;
@@ -309,6 +313,98 @@ void TestLocalAdapter::prepareEncodesOnce()
     QCOMPARE(out.frames.text, text);
     QCOMPARE(out.frames.binaries, binaries);
     QCOMPARE(out.packet, packet);
+}
+
+// Presence and user code react to `joined` and `left`. A slot that makes other sockets join
+// grows the adapter's hashes, and a rehash moves every node: nothing of the adapter's may be
+// held across the signal.
+void TestLocalAdapter::joinedSlotJoinsOthers()
+{
+    constexpr int Crowd = 512; // per room: enough to rehash both maps several times
+    Adapter *adapter = m_adapter;
+    connect(adapter, &Adapter::joined, this, [adapter](const QString &id, const QString &room) {
+        if (id != u"a")
+            return;
+        for (int i = 0; i < Crowd; ++i)
+            join(adapter, u"%1-%2"_s.arg(room).arg(i), {room});
+    });
+    const QStringList rooms{u"r1"_s, u"r2"_s, u"r3"_s, u"r4"_s, u"r5"_s, u"r6"_s};
+    join(adapter, u"a"_s, rooms);
+
+    QCOMPARE(sorted(adapter->socketRooms(u"a"_s)), sorted(rooms + QStringList{u"a"_s}));
+    for (const QString &room : rooms) {
+        QCOMPARE(adapter->sockets({room}).size(), Crowd + 1);
+        QVERIFY(adapter->sockets({room}).contains(u"a"_s));
+    }
+    QCOMPARE(adapter->sockets({}).size(), 1 + Crowd * rooms.size());
+}
+
+void TestLocalAdapter::joinedSlotRemovesTheSocket()
+{
+    // A slot may drop the socket that just joined (a policy, a kick): addAll must not put a
+    // removed socket back into the rooms still to come.
+    Adapter *adapter = m_adapter;
+    connect(adapter, &Adapter::joined, this,
+            [adapter](const QString &id, const QString &) { adapter->delAll(id); });
+    join(adapter, u"a"_s, {u"r1"_s, u"r2"_s, u"r3"_s, u"r4"_s});
+
+    QCOMPARE(adapter->socketRooms(u"a"_s), Ids());
+    QCOMPARE(adapter->rooms(), QStringList());
+    QCOMPARE(adapter->sockets({}), Ids());
+}
+
+void TestLocalAdapter::leftSlotJoinsOthers()
+{
+    constexpr int Crowd = 512;
+    Adapter *adapter = m_adapter;
+    const QStringList rooms{u"r1"_s, u"r2"_s, u"r3"_s, u"r4"_s};
+    join(adapter, u"a"_s, rooms);
+    join(adapter, u"b"_s, rooms);
+    QStringList leaves;
+    connect(adapter, &Adapter::left, this,
+            [adapter, &leaves](const QString &id, const QString &room) {
+                leaves << id + u':' + room;
+                for (int i = 0; i < Crowd; ++i)
+                    join(adapter, u"%1-%2"_s.arg(room).arg(i), {room});
+            });
+    // delSockets walks the sockets of a room and each of their rooms, emitting `left`.
+    switchboard::BroadcastOptions options;
+    options.rooms = {u"r1"_s};
+    adapter->delSockets(options, rooms);
+
+    QStringList expected;
+    for (const QString &id : {u"a"_s, u"b"_s})
+        for (const QString &room : rooms)
+            expected << id + u':' + room;
+    QCOMPARE(sorted(leaves), sorted(expected));
+    QCOMPARE(sorted(adapter->socketRooms(u"a"_s)), QStringList{u"a"_s});
+    QCOMPARE(sorted(adapter->socketRooms(u"b"_s)), QStringList{u"b"_s});
+    for (const QString &room : rooms)
+        QCOMPARE(adapter->sockets({room}).size(), Crowd);
+}
+
+void TestLocalAdapter::addSocketsWithJoiningSlot()
+{
+    // addSockets walks the matching sockets and joins each: sockets that join from a slot on
+    // the way are not part of the request, and every socket that was is in the room.
+    constexpr int Crowd = 512;
+    Adapter *adapter = m_adapter;
+    for (const QString &id : {u"a"_s, u"b"_s, u"c"_s})
+        join(adapter, id, {u"lobby"_s});
+    connect(adapter, &Adapter::joined, this, [adapter](const QString &id, const QString &room) {
+        if (room != u"stage")
+            return;
+        for (int i = 0; i < Crowd; ++i)
+            join(adapter, u"%1-%2"_s.arg(id).arg(i), {u"lobby"_s});
+    });
+    switchboard::BroadcastOptions options;
+    options.rooms = {u"lobby"_s};
+    adapter->addSockets(options, {u"stage"_s});
+
+    QCOMPARE(sorted(adapter->sockets({u"stage"_s})), (QStringList{u"a"_s, u"b"_s, u"c"_s}));
+    for (const QString &id : {u"a"_s, u"b"_s, u"c"_s})
+        QCOMPARE(sorted(adapter->socketRooms(id)), (QStringList{id, u"lobby"_s, u"stage"_s}));
+    QCOMPARE(adapter->sockets({u"lobby"_s}).size(), 3 + 3 * Crowd);
 }
 
 QTEST_GUILESS_MAIN(TestLocalAdapter)
