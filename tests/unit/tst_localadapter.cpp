@@ -1,10 +1,14 @@
-// LocalAdapter room bookkeeping, driven through the adapter a real Server gives its namespaces.
+// LocalAdapter room bookkeeping, driven through the adapter a real Server gives its namespaces,
+// and what one broadcast hands to real loopback clients.
 #include "switchboard/adapter.h"
 #include "switchboard/server.h"
 
 #include <QTest>
+#include <QWebSocket>
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 using switchboard::Adapter;
@@ -48,6 +52,50 @@ void apply(Adapter *adapter, const QStringList &ops)
     }
 }
 
+// A payload value that JSON encoding turns into text through a registered QMetaType
+// converter: counts how often a packet carrying it is encoded.
+struct EncodeProbe
+{
+    static inline int encodes = 0;
+};
+
+// A bare Socket.IO client on the loopback: what one recipient of a broadcast receives.
+class Peer
+{
+public:
+    explicit Peer(quint16 port)
+    {
+        QObject::connect(&m_socket, &QWebSocket::textMessageReceived, &m_socket,
+                         [this](const QString &text) { texts.append(text); });
+        QObject::connect(&m_socket, &QWebSocket::binaryMessageReceived, &m_socket,
+                         [this](const QByteArray &data) { binaries.append(data); });
+        m_socket.open(QUrl(u"ws://127.0.0.1:%1/socket.io/?EIO=4&transport=websocket"_s.arg(port)));
+    }
+
+    // Reads the Engine.IO open packet and CONNECTs to `nsp`; true once the server accepted.
+    bool connectTo(const QString &nsp)
+    {
+        const QString connect = nsp == u"/" ? u"40"_s : u"40%1,"_s.arg(nsp);
+        if (!nextText().startsWith(u'0'))
+            return false;
+        m_socket.sendTextMessage(connect);
+        return nextText().startsWith(connect + u'{');
+    }
+
+    QStringList texts;
+    QByteArrayList binaries;
+
+private:
+    QString nextText()
+    {
+        if (!QTest::qWaitFor([this] { return !texts.isEmpty(); }))
+            return {};
+        return texts.takeFirst();
+    }
+
+    QWebSocket m_socket;
+};
+
 } // namespace
 
 class TestLocalAdapter : public QObject
@@ -55,6 +103,7 @@ class TestLocalAdapter : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void cleanup();
 
@@ -78,6 +127,18 @@ private:
     std::unique_ptr<switchboard::Server> m_server;
     Adapter *m_adapter = nullptr;
 };
+
+void TestLocalAdapter::initTestCase()
+{
+    // JSON encoding (QJsonValue::fromVariant) writes an unknown type through its string
+    // conversion.
+    const bool registered =
+        QMetaType::registerConverter<EncodeProbe, QString>([](const EncodeProbe &) {
+            ++EncodeProbe::encodes;
+            return u"probe"_s;
+        });
+    QVERIFY(registered);
+}
 
 void TestLocalAdapter::init()
 {
@@ -283,36 +344,54 @@ void TestLocalAdapter::broadcastWithoutLiveSockets()
 
 void TestLocalAdapter::prepareEncodesOnce_data()
 {
-    QTest::addColumn<QVariant>("data");
+    QTest::addColumn<QVariantList>("args");
     QTest::addColumn<QString>("nsp");
     QTest::addColumn<QString>("text");
     QTest::addColumn<QByteArrayList>("binaries");
 
-    QTest::addRow("event") << QVariant(QVariantList{u"ev"_s, 1}) << u"/"_s << u"42[\"ev\",1]"_s
+    const QVariant probe = QVariant::fromValue(EncodeProbe{});
+    QTest::addRow("event") << QVariantList{1, probe} << u"/"_s << u"42[\"ev\",1,\"probe\"]"_s
                            << QByteArrayList{};
-    QTest::addRow("event in namespace") << QVariant(QVariantList{u"ev"_s}) << u"/chat"_s
-                                        << u"42/chat,[\"ev\"]"_s << QByteArrayList{};
+    QTest::addRow("event in namespace")
+        << QVariantList{probe} << u"/chat"_s << u"42/chat,[\"ev\",\"probe\"]"_s << QByteArrayList{};
     QTest::addRow("utf-8 payload")
-        << QVariant(QVariantList{u"ev"_s, u"caf\u00e9 \u2713"_s}) << u"/"_s
-        << u"42[\"ev\",\"caf\u00e9 \u2713\"]"_s << QByteArrayList{};
-    QTest::addRow("binary payload") << QVariant(QVariantList{u"ev"_s, QByteArray("\x01\x02")})
-                                    << u"/"_s << u"451-[\"ev\",{\"_placeholder\":true,\"num\":0}]"_s
+        << QVariantList{u"caf\u00e9 \u2713"_s, probe} << u"/"_s
+        << u"42[\"ev\",\"caf\u00e9 \u2713\",\"probe\"]"_s << QByteArrayList{};
+    QTest::addRow("binary payload") << QVariantList{QByteArray("\x01\x02"), probe} << u"/"_s
+                                    << u"451-[\"ev\",{\"_placeholder\":true,\"num\":0},\"probe\"]"_s
                                     << QByteArrayList{QByteArray("\x01\x02")};
 }
 
 void TestLocalAdapter::prepareEncodesOnce()
 {
-    QFETCH(QVariant, data);
+    QFETCH(QVariantList, args);
     QFETCH(QString, nsp);
     QFETCH(QString, text);
     QFETCH(QByteArrayList, binaries);
 
     const switchboard::socketio::Packet packet{switchboard::socketio::PacketType::Event, nsp,
-                                               switchboard::socketio::NoAck, data};
+                                               switchboard::socketio::NoAck,
+                                               QVariantList{u"ev"_s} + args};
     const switchboard::OutgoingPacket out = switchboard::prepare(packet);
     QCOMPARE(out.frames.text, text);
     QCOMPARE(out.frames.binaries, binaries);
     QCOMPARE(out.packet, packet);
+
+    // A broadcast to several real clients: one encode, and each gets exactly these frames.
+    switchboard::Namespace *space = m_server->of(nsp);
+    QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
+    std::vector<std::unique_ptr<Peer>> peers;
+    for (int i = 0; i < 3; ++i) {
+        peers.push_back(std::make_unique<Peer>(m_server->serverPort()));
+        QVERIFY(peers.back()->connectTo(nsp));
+    }
+    EncodeProbe::encodes = 0;
+    QVERIFY(space->emit(u"ev"_s, args));
+    for (const auto &peer : peers) {
+        QTRY_COMPARE(peer->texts, QStringList{text});
+        QTRY_COMPARE(peer->binaries, binaries);
+    }
+    QCOMPARE(EncodeProbe::encodes, 1);
 }
 
 // Presence and user code react to `joined` and `left`. A slot that makes other sockets join
