@@ -7,6 +7,8 @@
 
 #include <QRegularExpression>
 
+#include <algorithm>
+
 using namespace switchboard;
 
 class TestBadInput : public QObject

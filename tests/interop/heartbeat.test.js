@@ -3,7 +3,7 @@
 
 const { it } = require("node:test");
 const assert = require("node:assert/strict");
-const { startNode, collect, emitWithAck, rawClient, within } = require("./lib/harness");
+const { startNode, collect, emitWithAck, rawClient, within, EVENT_TIMEOUT_MS } = require("./lib/harness");
 
 const PING_INTERVAL = 200;
 const PING_TIMEOUT = 200;
@@ -30,16 +30,10 @@ it("keeps an idle socket.io-client alive past 3 ping intervals", async () => {
   const peer = await node.connected("/");
   const disconnects = collect(idle, "disconnect");
   const pings = collect(idle.io, "ping");
-  const started = Date.now();
-  // Paced by the server's pings (each answered by the client): at least 4 of them and
-  // more than 800 ms (> 3 ping intervals + 1 ping timeout) with no disconnect.
-  let count = 0;
-  while (count < 4 || Date.now() - started <= 4 * PING_INTERVAL) {
-    await pings.next(PING_INTERVAL + PING_TIMEOUT + 2000);
-    ++count;
-  }
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed > 4 * PING_INTERVAL, `only ${elapsed} ms elapsed`);
+  // The server sends its next ping only after the previous one was answered, and closes the
+  // connection instead when a pong is missing: four pings in a row are three heartbeats the
+  // server accepted, more than 3 ping intervals of an idle connection.
+  for (let ping = 1; ping <= 4; ++ping) await pings.next(PING_INTERVAL + PING_TIMEOUT + 2000);
   assert.deepEqual(disconnects.received, []);
   assert.equal(idle.connected, true);
   // Still a working connection in both directions.
@@ -77,16 +71,13 @@ it("drops a client that never answers pings, without disturbing its room peers",
     { from: peer.id, to: "heartbeat-room", data: "before drop" },
   ]);
 
-  const margin = 1000;
-  const closed = await within(raw.closed, PING_INTERVAL + PING_TIMEOUT + margin);
-  assert.ok(closed, `the server did not close a silent client within ${PING_INTERVAL + PING_TIMEOUT + margin} ms`);
-  const lifetime = closed.at - raw.openedAt;
-  assert.ok(lifetime <= PING_INTERVAL + PING_TIMEOUT + margin, `closed after ${lifetime} ms`);
-  assert.ok(lifetime >= PING_TIMEOUT, `closed after only ${lifetime} ms, before a ping could time out`);
-  assert.ok(
-    raw.frames.received.some(([data]) => String(data) === "2"),
-    "the server never pinged the silent client",
-  );
+  // The server pings once, waits in vain for the pong and closes: no second ping, a normal
+  // close that says why.
+  const closed = await within(raw.closed, PING_INTERVAL + PING_TIMEOUT + EVENT_TIMEOUT_MS);
+  assert.ok(closed, "the server did not close a client that never answers pings");
+  const pings = raw.frames.received.filter(([data, isBinary]) => !isBinary && String(data) === "2");
+  assert.equal(pings.length, 1, "the server must close after one unanswered ping, not ping again");
+  assert.deepEqual({ code: closed.code, reason: closed.reason }, { code: 1000, reason: "ping timeout" });
   await node.waitForLog(new RegExp(`closing ${raw.handshake.sid} .*ping timeout`));
 
   // The peer saw no error and keeps working; the dropped socket left the room.
