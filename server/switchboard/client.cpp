@@ -18,9 +18,16 @@ Client::Client(Server *server, EngineConnection *connection)
     connect(connection, &EngineConnection::message, this, &Client::onMessage);
     connect(connection, &EngineConnection::closed, this, &Client::onClosed);
     m_connectTimer = startTimer(server->options().connectTimeout);
+    m_decoder.setLimits({server->options().maxAttachments, server->options().maxAttachmentBytes});
 }
 
-Client::~Client() = default;
+Client::~Client()
+{
+    // Sockets are children, but must go while this client (and its hash) still exists:
+    // each one leaves its namespace and rooms as it goes.
+    m_sockets.clear();
+    qDeleteAll(findChildren<Socket *>(Qt::FindDirectChildrenOnly));
+}
 
 void Client::timerEvent(QTimerEvent *event)
 {
@@ -28,7 +35,7 @@ void Client::timerEvent(QTimerEvent *event)
         return QObject::timerEvent(event);
     killTimer(m_connectTimer);
     m_connectTimer = 0;
-    if (m_sockets.isEmpty() && m_pendingConnects == 0)
+    if (m_sockets.isEmpty())
         close(QStringLiteral("connect timeout: no namespace joined within %1 ms")
                   .arg(m_server->options().connectTimeout),
               true);
@@ -65,7 +72,12 @@ void Client::onPacket(const socketio::Packet &packet)
     Socket *socket = m_sockets.value(packet.nsp);
     if (packet.type == socketio::PacketType::Connect) {
         if (socket) {
-            qCDebug(lcSocketIo) << "duplicate CONNECT to" << packet.nsp << "ignored";
+            // As socket.io 4.8: one socket per namespace per connection, and a CONNECT for a
+            // namespace joined or being joined (middleware pending) is an invalid state.
+            close(QStringLiteral("invalid state: CONNECT to %1, which this connection has %2")
+                      .arg(packet.nsp, socket->isConnected() ? QStringLiteral("joined")
+                                                             : QStringLiteral("been joining")),
+                  true);
             return;
         }
         Namespace *nsp = m_server->namespaceFor(packet.nsp);
@@ -79,10 +91,12 @@ void Client::onPacket(const socketio::Packet &packet)
             qCInfo(lcSocketIo) << "refused CONNECT to unknown namespace" << packet.nsp;
             return;
         }
-        nsp->connectClient(this, makeHandshake(packet.data.toMap()));
+        Socket *pending = nsp->createSocket(this, makeHandshake(packet.data.toMap()));
+        m_sockets.insert(nsp->name(), pending);
+        nsp->runMiddleware(pending, 0);
         return;
     }
-    if (!socket) {
+    if (!socket || !socket->isConnected()) {
         close(QStringLiteral("parse error: %1 packet for namespace %2 not joined")
                   .arg(QLatin1String(socketio::typeName(packet.type)), packet.nsp),
               true);
@@ -111,12 +125,7 @@ Handshake Client::makeHandshake(const QVariantMap &auth) const
     return handshake;
 }
 
-void Client::addSocket(Socket *socket)
-{
-    m_sockets.insert(socket->nsp()->name(), socket);
-}
-
-void Client::removeSocket(Socket *socket)
+void Client::forgetSocket(Socket *socket)
 {
     const auto it = m_sockets.constFind(socket->nsp()->name());
     if (it != m_sockets.cend() && *it == socket)
@@ -133,8 +142,12 @@ void Client::onClosed(const QString &reason)
         m_connectTimer = 0;
     }
     const auto sockets = m_sockets.values();
-    for (Socket *socket : sockets)
-        socket->close(reason, false);
+    for (Socket *socket : sockets) {
+        if (socket->isConnected())
+            socket->close(reason, false);
+        else
+            socket->abandon(); // its middleware may still call next(): that is ignored
+    }
     m_server->m_clients.remove(this);
     deleteLater();
 }

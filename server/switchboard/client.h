@@ -39,16 +39,17 @@ private:
     void onMessage(const QByteArray &data, bool binary);
     void onPacket(const socketio::Packet &packet);
     void onClosed(const QString &reason);
-    void addSocket(Socket *socket);
-    void removeSocket(Socket *socket);
+    // Forgets `socket` if it is the one this client holds for its namespace.
+    void forgetSocket(Socket *socket);
     Handshake makeHandshake(const QVariantMap &auth) const;
 
     Server *m_server;
     EngineConnection *m_connection;
     socketio::Decoder m_decoder;
-    QHash<QString, Socket *> m_sockets; // namespace name -> socket
+    // Namespace name -> the one socket of this client there, pending (in middleware) or
+    // connected: the only owner of that rule.
+    QHash<QString, Socket *> m_sockets;
     int m_connectTimer = 0;
-    int m_pendingConnects = 0;
     bool m_closing = false;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "switchboard/clusterwire.h"
+#include "switchboard/redaction.h"
 #include "switchboard/redisclient.h"
 #include "switchboard/redissubscriber.h"
 #include "switchboard/redisurl.h"
@@ -25,6 +26,8 @@ struct ClusterOptions
     redis::Options redis;
     QString key = QStringLiteral("socket.io");
     int requestsTimeoutMs = 5000;
+    // Applied to the sockets this node describes to others (REMOTE_FETCH replies).
+    Redaction redaction;
 };
 
 class Cluster : public QObject

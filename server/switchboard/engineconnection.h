@@ -16,7 +16,7 @@ struct EngineOptions
     int pingTimeout = 20000;
     qint64 maxPayload = 1000000;
     // A peer that reads slower than we write is cut off past this many queued bytes.
-    qint64 maxBufferedBytes = 64 * 1024 * 1024;
+    qint64 maxBufferedBytes = 1024 * 1024;
 };
 
 // Totals over every connection of a server, for presence and metrics.

@@ -86,7 +86,12 @@ public:
         if (event->timerId() != m_idleTimer)
             return QObject::timerEvent(event);
         // Nothing whole arrived for a while: a slow or idle client holds no connection forever.
-        killTimer(m_idleTimer);
+        // One that was already told to go and still has not: cut off.
+        if (m_handedOff) {
+            killTimer(m_idleTimer);
+            m_socket->abort();
+            return;
+        }
         m_handedOff = true;
         qCDebug(lcHttp) << "closing idle HTTP connection from"
                         << m_socket->peerAddress().toString();
@@ -106,14 +111,21 @@ public:
             const auto err = HTTP_PARSER_ERRNO(&m_parser);
             if (m_upgradeReady) {
                 m_handedOff = true;
+                const HttpRequest request = takeRequest();
+                if (const auto refusal = m_front->checkUpgrade(request)) {
+                    // Refused: the socket stays ours (and goes with `disconnected`) until the
+                    // answer is out, or the idle timer cuts off a peer that never closes.
+                    HttpFront::write(m_socket, *refusal, false);
+                    return;
+                }
+                // QWebSocketServer takes the socket over: none of our connections may outlive
+                // this, and this object is a child of the socket no more.
                 QTcpSocket *socket = m_socket;
-                // QWebSocketServer takes the socket over: none of our connections may outlive this.
                 QObject::disconnect(socket, nullptr, nullptr, nullptr);
                 killTimer(m_idleTimer);
-                HttpRequest request = takeRequest();
-                if (!m_front->handleUpgrade(socket, request))
-                    socket->disconnectFromHost();
+                setParent(nullptr);
                 deleteLater();
+                m_front->adoptWebSocket(socket);
                 return;
             }
             if (m_tooLarge) {
@@ -300,23 +312,23 @@ void HttpFront::onNewConnection()
         new HttpConnection(this, socket);
 }
 
-bool HttpFront::handleUpgrade(QTcpSocket *socket, const HttpRequest &request)
+std::optional<HttpResponse> HttpFront::checkUpgrade(const HttpRequest &request) const
 {
     const bool websocket = request.header("upgrade").compare("websocket", Qt::CaseInsensitive) == 0;
-    if (!websocket || (request.path != m_engineIoPath && request.path + u'/' != m_engineIoPath)) {
-        write(socket, HttpResponse::error(404, QStringLiteral("Not found")), false);
-        return true;
-    }
-    if (m_upgradeCheck) {
-        if (const auto refusal = m_upgradeCheck(request)) {
-            qCInfo(lcHttp) << "refused upgrade from" << request.peer.toString()
-                           << request.url.toString() << refusal->body;
-            write(socket, *refusal, false);
-            return true;
-        }
-    }
+    std::optional<HttpResponse> refusal;
+    if (!websocket || (request.path != m_engineIoPath && request.path + u'/' != m_engineIoPath))
+        refusal = HttpResponse::error(404, QStringLiteral("Not found"));
+    else if (m_upgradeCheck)
+        refusal = m_upgradeCheck(request);
+    if (refusal)
+        qCInfo(lcHttp) << "refused upgrade from" << request.peer.toString()
+                       << request.url.toString().left(200) << refusal->status << refusal->body;
+    return refusal;
+}
+
+void HttpFront::adoptWebSocket(QTcpSocket *socket)
+{
     m_ws->handleConnection(socket);
-    return true;
 }
 
 void HttpFront::dispatch(QTcpSocket *socket, const HttpRequest &request, bool keepAlive)

@@ -77,7 +77,9 @@ private:
     friend class HttpConnection;
     void onNewConnection();
     void dispatch(QTcpSocket *socket, const HttpRequest &request, bool keepAlive);
-    bool handleUpgrade(QTcpSocket *socket, const HttpRequest &request);
+    // Why an upgrade request is refused (404 off the Engine.IO path, Engine.IO's 400s).
+    std::optional<HttpResponse> checkUpgrade(const HttpRequest &request) const;
+    void adoptWebSocket(QTcpSocket *socket);
     static void write(QTcpSocket *socket, const HttpResponse &response, bool keepAlive,
                       bool head = false);
 

@@ -128,11 +128,11 @@ void Namespace::dispatchServerSideEmit(const QVariantList &data, const Ack &ack)
         handler(data.mid(1), ack);
 }
 
-void Namespace::connectClient(Client *client, const Handshake &handshake)
+Socket *Namespace::createSocket(Client *client, const Handshake &handshake)
 {
     auto *socket = new Socket(this, client, handshake);
-    ++client->m_pendingConnects;
-    runMiddleware(socket, 0);
+    m_pending.insert(socket);
+    return socket;
 }
 
 void Namespace::runMiddleware(Socket *socket, qsizetype index)
@@ -145,41 +145,44 @@ void Namespace::runMiddleware(Socket *socket, qsizetype index)
     auto called = std::make_shared<bool>(false);
     m_middleware.at(index)(
         socket, [this, guard, index, called](const QString &error, const QVariant &data) {
-            if (*called || !guard)
+            // A second call, or one after the client left (the socket was abandoned), is
+            // ignored.
+            if (*called || !guard || !m_pending.contains(guard.data()))
                 return;
             *called = true;
-            Socket *s = guard.data();
-            if (error.isEmpty()) {
-                runMiddleware(s, index + 1);
-                return;
-            }
-            Client *client = s->client();
-            --client->m_pendingConnects;
-            QVariantMap payload{{QStringLiteral("message"), error}};
-            if (data.isValid())
-                payload.insert(QStringLiteral("data"), data);
-            socketio::Packet packet;
-            packet.type = socketio::PacketType::ConnectError;
-            packet.nsp = m_name;
-            packet.data = payload;
-            client->sendPacket(packet);
-            qCInfo(lcSocketIo) << "refused connection to" << m_name << "from"
-                               << s->handshake().address << "-" << error;
-            s->deleteLater();
+            if (error.isEmpty())
+                runMiddleware(guard.data(), index + 1);
+            else
+                refuse(guard.data(), error, data);
         });
+}
+
+void Namespace::refuse(Socket *socket, const QString &error, const QVariant &data)
+{
+    Client *client = socket->client();
+    QVariantMap payload{{QStringLiteral("message"), error}};
+    if (data.isValid())
+        payload.insert(QStringLiteral("data"), data);
+    socketio::Packet packet;
+    packet.type = socketio::PacketType::ConnectError;
+    packet.nsp = m_name;
+    packet.data = payload;
+    client->sendPacket(packet);
+    qCInfo(lcSocketIo) << "refused connection to" << m_name << "from" << socket->handshake().address
+                       << "-" << error;
+    socket->abandon();
 }
 
 void Namespace::admit(Socket *socket)
 {
     Client *client = socket->client();
-    --client->m_pendingConnects;
     if (!client->connection()->isOpen()) {
-        socket->deleteLater();
+        socket->abandon();
         return;
     }
+    m_pending.remove(socket);
     m_sockets.insert(socket->id(), socket);
     m_adapter->addAll(socket->id(), {socket->id()});
-    client->addSocket(socket);
     socket->markConnected();
 
     socketio::Packet ack;
@@ -197,6 +200,26 @@ void Namespace::removeSocket(Socket *socket, const QString &reason)
     m_sockets.remove(socket->id());
     qCDebug(lcSocketIo) << "socket" << socket->id() << "left" << m_name << "-" << reason;
     Q_EMIT disconnection(socket, reason);
+    releaseIfUnused();
+}
+
+void Namespace::dropSocket(Socket *socket)
+{
+    m_adapter->delAll(socket->id());
+    m_sockets.remove(socket->id());
+    releaseIfUnused();
+}
+
+void Namespace::forgetPending(Socket *socket)
+{
+    if (m_pending.remove(socket))
+        releaseIfUnused();
+}
+
+void Namespace::releaseIfUnused()
+{
+    if (m_dynamic && m_sockets.isEmpty() && m_pending.isEmpty())
+        m_server->releaseNamespace(this);
 }
 
 } // namespace switchboard

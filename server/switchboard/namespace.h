@@ -74,10 +74,17 @@ private:
 
     Namespace(Server *server, const QString &name);
     void setAdapter(std::unique_ptr<Adapter> adapter);
-    void connectClient(Client *client, const Handshake &handshake);
+    // A pending socket of `client`, admitted once every middleware called next().
+    Socket *createSocket(Client *client, const Handshake &handshake);
     void runMiddleware(Socket *socket, qsizetype index);
     void admit(Socket *socket);
+    void refuse(Socket *socket, const QString &error, const QVariant &data);
     void removeSocket(Socket *socket, const QString &reason);
+    // A socket deleted without a close: out of the books, without signals.
+    void dropSocket(Socket *socket);
+    void forgetPending(Socket *socket);
+    // A namespace a pattern created goes once it has no socket, pending or connected.
+    void releaseIfUnused();
     const QList<Socket::EventHandler> *handlers(const QString &event) const;
 
     Server *m_server;
@@ -87,7 +94,9 @@ private:
     QHash<QString, QList<Socket::EventHandler>> m_handlers;
     QHash<QString, QList<ServerSideHandler>> m_serverSideHandlers;
     QHash<QString, Socket *> m_sockets;
+    QSet<Socket *> m_pending;
     qint64 m_nextAckId = 0;
+    bool m_dynamic = false;
 };
 
 } // namespace switchboard

@@ -50,6 +50,7 @@ void Node::joinCluster()
     options.url = *redis::Url::parse(m_config.redisUrl);
     options.key = m_config.redisKey;
     options.requestsTimeoutMs = m_config.requestsTimeoutMs;
+    options.redaction = m_config.redaction;
     options.redis.clientName =
         QStringLiteral("switchboard-%1").arg(m_config.name).toUtf8().replace(' ', '_');
     m_cluster = new Cluster(options, this);

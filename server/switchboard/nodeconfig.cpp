@@ -40,6 +40,18 @@ constexpr Setting settings[] = {
     {"path", nullptr, "path", "Engine.IO path (default /socket.io/)."},
     {"auth-token", "SWITCHBOARD_AUTH_TOKEN", "token",
      "Require CONNECT auth {token} equal to this (default: no authentication)."},
+    {"redact", nullptr, "fields",
+     "Comma-separated auth and query fields whose values never leave the node in cluster "
+     "replies (default token,password,secret,jwt)."},
+    {"max-namespaces", nullptr, "count",
+     "Most namespaces alive at once; dynamic ones are freed when empty (default 100)."},
+    {"max-attachments", nullptr, "count",
+     "Most binary attachments in one packet (default 10, as socket.io-parser)."},
+    {"max-attachment-bytes", nullptr, "bytes",
+     "Most bytes of binary attachments in one packet (default 1000000)."},
+    {"max-buffered", nullptr, "bytes",
+     "Unsent bytes a client may have queued before it is cut off as a slow consumer "
+     "(default 1048576)."},
     {"log", "SWITCHBOARD_LOG", "rules",
      "Qt logging rules, e.g. 'switchboard.*.debug=true' (default: info and above)."},
 };
@@ -162,6 +174,10 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         {"max-payload", 64, 1LL << 30, [&](qint64 v) { server.engine.maxPayload = v; }},
         {"connect-timeout", 10, 3600000, [&](qint64 v) { server.connectTimeout = int(v); }},
         {"requests-timeout", 10, 600000, [&](qint64 v) { config.requestsTimeoutMs = int(v); }},
+        {"max-namespaces", 1, 1000000, [&](qint64 v) { server.maxNamespaces = int(v); }},
+        {"max-attachments", 0, 1000, [&](qint64 v) { server.maxAttachments = int(v); }},
+        {"max-attachment-bytes", 0, 1LL << 30, [&](qint64 v) { server.maxAttachmentBytes = v; }},
+        {"max-buffered", 4096, 1LL << 30, [&](qint64 v) { server.engine.maxBufferedBytes = v; }},
     };
     for (const IntSetting &s : ints) {
         const QString key = QString::fromLatin1(s.key);
@@ -195,6 +211,15 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         return bad(QStringLiteral("redis-key"),
                    QStringLiteral("must be non-empty and without '#'"));
     config.authToken = values.value(QStringLiteral("auth-token"));
+    if (values.contains(QStringLiteral("redact"))) {
+        config.redaction.authFields.clear();
+        for (const QString &field :
+             values.value(QStringLiteral("redact")).split(u',', Qt::SkipEmptyParts))
+            config.redaction.authFields << field.trimmed();
+    }
+    config.redaction.secrets.clear();
+    if (!config.authToken.isEmpty())
+        config.redaction.secrets << config.authToken;
     config.logRules = values.value(QStringLiteral("log"));
     config.logRulesFromFile = ini && !parser.isSet(QStringLiteral("log")) &&
                               !env.contains(QStringLiteral("SWITCHBOARD_LOG"));

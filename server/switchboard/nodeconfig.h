@@ -2,6 +2,7 @@
 // in that order of precedence.
 #pragma once
 
+#include "switchboard/redaction.h"
 #include "switchboard/server.h"
 
 #include <QHostAddress>
@@ -22,6 +23,8 @@ struct NodeConfig
     QString name;
     QString configFile;
     QString authToken;
+    // What REMOTE_FETCH replies never publish (the token is added to its secrets).
+    Redaction redaction;
     QString logRules;
     bool logRulesFromFile = false;
     ServerOptions server;

@@ -36,12 +36,14 @@ QSet<QString> toSet(const QVariant &value)
     return out;
 }
 
-QVariantMap remoteSocketToWire(const RemoteSocket &socket)
+// The response channel is shared by every server and readable by anything on Redis: the
+// socket goes out without the credentials it presented.
+QVariantMap remoteSocketToWire(const RemoteSocket &socket, const Redaction &redaction)
 {
     return {{QStringLiteral("id"), socket.id},
-            {QStringLiteral("handshake"), socket.handshake},
+            {QStringLiteral("handshake"), redaction.handshake(socket.handshake)},
             {kRooms, QVariantList(socket.rooms.cbegin(), socket.rooms.cend())},
-            {QStringLiteral("data"), socket.data}};
+            {QStringLiteral("data"), redaction.value(socket.data)}};
 }
 
 RemoteSocket remoteSocketFromWire(const QVariantMap &wire)
@@ -413,7 +415,7 @@ void RedisAdapter::onRequest(const QVariantMap &request)
         QVariantList list;
         for (const RemoteSocket &socket :
              fetchSocketsLocally(localOptions(request.value(kOpts).toMap())))
-            list.append(remoteSocketToWire(socket));
+            list.append(remoteSocketToWire(socket, m_cluster->options().redaction));
         reply({{QStringLiteral("sockets"), list}});
         return;
     }

@@ -1,5 +1,6 @@
 #include "switchboard/relayservice.h"
 
+#include "switchboard/ids.h"
 #include "switchboard/logging.h"
 #include "switchboard/namespace.h"
 #include "switchboard/server.h"
@@ -85,8 +86,12 @@ RelayService::RelayService(Server *server, QObject *parent) : QObject(parent)
 
 QString RelayService::defaultJoinPolicy(Socket *socket, const QString &room)
 {
-    if (room != socket->id() && socket->nsp()->socket(room))
-        return QStringLiteral("room '%1' is another socket's private room").arg(room);
+    // Decided by shape, not by looking the id up: the socket may live on another node, or
+    // connect later, and joining its room would read its direct messages.
+    if (room != socket->id() && (hasIdShape(room) || socket->nsp()->socket(room)))
+        return QStringLiteral("room '%1' has the shape of a socket id: it is that socket's "
+                              "private room")
+            .arg(room);
     return {};
 }
 

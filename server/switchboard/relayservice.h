@@ -29,7 +29,8 @@ public:
     explicit RelayService(Server *server, QObject *parent = nullptr);
 
     void setJoinPolicy(JoinPolicy policy) { m_joinPolicy = std::move(policy); }
-    // Refuses empty and over-long names and another connected socket's own room.
+    // Refuses another socket's own room, wherever in the cluster it lives: any room with the
+    // shape of a socket id (20 of [A-Za-z0-9_-]) but the caller's own.
     static QString defaultJoinPolicy(Socket *socket, const QString &room);
 
 private:

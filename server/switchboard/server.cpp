@@ -83,13 +83,32 @@ Namespace *Server::namespaceFor(const QString &name)
 {
     if (Namespace *existing = m_namespaces.value(name))
         return existing;
-    if (!name.startsWith(u'/') || m_namespaces.size() >= m_options.maxNamespaces)
+    if (!name.startsWith(u'/'))
         return nullptr;
     for (const QString &pattern : m_options.dynamicNamespaces) {
-        if (globMatch(pattern, name))
-            return of(name);
+        if (!globMatch(pattern, name))
+            continue;
+        if (m_namespaces.size() >= m_options.maxNamespaces) {
+            qCWarning(lcServer).noquote()
+                << "refusing namespace" << name.left(100) << "- the limit of"
+                << m_options.maxNamespaces << "namespaces is reached (--max-namespaces)";
+            return nullptr;
+        }
+        Namespace *nsp = of(name);
+        nsp->m_dynamic = true;
+        return nsp;
     }
     return nullptr;
+}
+
+void Server::releaseNamespace(Namespace *nsp)
+{
+    const auto it = m_namespaces.constFind(nsp->name());
+    if (it == m_namespaces.cend() || *it != nsp)
+        return;
+    m_namespaces.erase(it);
+    qCDebug(lcServer) << "namespace" << nsp->name() << "is empty: freed";
+    nsp->deleteLater();
 }
 
 QList<Namespace *> Server::namespaces() const

@@ -27,7 +27,11 @@ struct ServerOptions
     // Glob patterns ("*", "/org-*") of namespaces created on a client's first CONNECT.
     // Empty: only namespaces made with Server::of() exist.
     QStringList dynamicNamespaces;
-    int maxNamespaces = 10000;
+    // Namespaces alive at once; one a pattern created is freed with its last socket.
+    int maxNamespaces = 100;
+    // Binary attachments in one packet (socket.io-parser's default) and their total bytes.
+    int maxAttachments = 10;
+    qint64 maxAttachmentBytes = 1000000;
 };
 
 class Server : public QObject
@@ -66,6 +70,10 @@ Q_SIGNALS:
 
 private:
     friend class Client;
+    friend class Namespace;
+    // Forgets an emptied dynamic namespace (and its adapter's subscriptions) once the event
+    // loop is back: the caller may be inside its adapter.
+    void releaseNamespace(Namespace *nsp);
     void onWebSocket(QWebSocket *socket);
     std::optional<HttpResponse> checkHandshake(const HttpRequest &request) const;
     void serveHealth();

@@ -36,11 +36,32 @@ Socket::Socket(Namespace *nsp, Client *client, Handshake handshake)
       m_handshake(std::move(handshake))
 {}
 
-Socket::~Socket() = default;
+Socket::~Socket()
+{
+    // Deleted without a close (its client or server went first): nothing may keep a pointer
+    // to it, neither the namespace, nor the adapter's rooms, nor the client.
+    if (m_state == State::Closed)
+        return;
+    if (m_state == State::Connected)
+        m_nsp->dropSocket(this);
+    else
+        m_nsp->forgetPending(this);
+    m_client->forgetSocket(this);
+}
 
 void Socket::markConnected()
 {
-    m_connected = true;
+    m_state = State::Connected;
+}
+
+void Socket::abandon()
+{
+    if (m_state != State::Pending)
+        return;
+    m_state = State::Closed;
+    m_nsp->forgetPending(this);
+    m_client->forgetSocket(this);
+    deleteLater();
 }
 
 void Socket::on(const QString &event, EventHandler handler)
@@ -66,7 +87,7 @@ bool Socket::emitWithAck(const QString &event, const QVariantList &args, AckCall
         qCWarning(lcServer) << "refusing to emit reserved event name" << event;
         return false;
     }
-    if (!m_connected)
+    if (!isConnected())
         return false;
     socketio::Packet packet;
     packet.type = socketio::PacketType::Event;
@@ -171,7 +192,7 @@ Socket::Ack Socket::makeAck(qint64 id)
     QPointer<Socket> self(this);
     auto sent = std::make_shared<bool>(false);
     return Ack([self, id, sent](const QVariantList &args) {
-        if (*sent || !self || !self->m_connected)
+        if (*sent || !self || !self->isConnected())
             return;
         *sent = true;
         socketio::Packet packet;
@@ -194,14 +215,14 @@ void Socket::onEvent(const socketio::Packet &packet)
         const EventHandler handler = *it; // the handler may replace itself
         handler(this, args, ack);
     }
-    if (!self || !m_connected)
+    if (!self || !isConnected())
         return;
     if (const auto *shared = m_nsp->handlers(event)) {
         handled = true;
         const auto copy = *shared;
         for (const EventHandler &handler : copy) {
             handler(this, args, ack);
-            if (!self || !m_connected)
+            if (!self || !isConnected())
                 return;
         }
     }
@@ -225,7 +246,7 @@ void Socket::onAck(const socketio::Packet &packet)
 
 void Socket::deliver(const WireFrames &frames, bool volatileFlag)
 {
-    if (!m_connected)
+    if (!isConnected())
         return;
     if (volatileFlag && m_client->connection()->webSocket() &&
         m_client->connection()->webSocket()->bytesToWrite() > 0)
@@ -236,7 +257,7 @@ void Socket::deliver(const WireFrames &frames, bool volatileFlag)
 bool Socket::deliverWithAck(const OutgoingPacket &packet,
                             const std::function<void(const QVariant &response)> &onAck)
 {
-    if (!m_connected)
+    if (!isConnected())
         return false;
     m_pendingAcks.insert(packet.packet.id,
                          PendingAck{[onAck](const QString &error, const QVariantList &args) {
@@ -250,7 +271,7 @@ bool Socket::deliverWithAck(const OutgoingPacket &packet,
 
 void Socket::close(const QString &reason, bool notifyClient)
 {
-    if (!m_connected)
+    if (!isConnected())
         return;
     Q_EMIT disconnecting(reason);
     if (notifyClient) {
@@ -258,15 +279,15 @@ void Socket::close(const QString &reason, bool notifyClient)
         packet.type = socketio::PacketType::Disconnect;
         sendPacket(std::move(packet));
     }
-    m_connected = false;
+    m_state = State::Closed;
     for (auto it = m_pendingAcks.begin(); it != m_pendingAcks.end(); ++it) {
         if (it->timerId)
             killTimer(it->timerId);
     }
     const auto pending = std::exchange(m_pendingAcks, {});
     m_ackTimers.clear();
+    m_client->forgetSocket(this);
     m_nsp->removeSocket(this, reason);
-    m_client->removeSocket(this);
     for (const PendingAck &ack : pending)
         if (ack.callback)
             ack.callback(QStringLiteral("socket has been disconnected"), {});

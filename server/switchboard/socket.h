@@ -67,7 +67,7 @@ public:
     Namespace *nsp() const { return m_nsp; }
     Client *client() const { return m_client; }
     const Handshake &handshake() const { return m_handshake; }
-    bool isConnected() const { return m_connected; }
+    bool isConnected() const { return m_state == State::Connected; }
     QVariantMap &data() { return m_data; }
 
     void on(const QString &event, EventHandler handler);
@@ -103,6 +103,8 @@ private:
 
     Socket(Namespace *nsp, Client *client, Handshake handshake);
     void markConnected();
+    // A pending socket whose connection went away: leaves its namespace's books, goes later.
+    void abandon();
     void onPacket(const socketio::Packet &packet);
     void onEvent(const socketio::Packet &packet);
     void onAck(const socketio::Packet &packet);
@@ -130,7 +132,14 @@ private:
     QHash<QString, EventHandler> m_handlers;
     QHash<qint64, PendingAck> m_pendingAcks;
     QHash<int, qint64> m_ackTimers;
-    bool m_connected = false;
+    // Pending while middleware runs; Closed once it left the namespace (or was refused).
+    enum class State
+    {
+        Pending,
+        Connected,
+        Closed
+    };
+    State m_state = State::Pending;
 };
 
 } // namespace switchboard

@@ -14,6 +14,20 @@ QString randomId()
         bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
+bool hasIdShape(QStringView text)
+{
+    if (text.size() != 20)
+        return false;
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') ||
+                        (u >= u'0' && u <= u'9') || u == u'-' || u == u'_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 QString randomToken(int length)
 {
     static constexpr char alphabet[] =

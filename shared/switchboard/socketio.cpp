@@ -220,9 +220,16 @@ Decoder::Result Decoder::addText(QByteArrayView text)
     Decoded<Header> header = decodeText(text);
     if (!header)
         return {Status::Error, {}, header.error()};
+    if (header->attachments > m_limits.maxAttachments)
+        return {Status::Error,
+                {},
+                QStringLiteral("%1 attachments in one packet, more than the limit of %2")
+                    .arg(header->attachments)
+                    .arg(m_limits.maxAttachments)};
     m_pending = std::move(header->packet);
     m_expected = header->attachments;
     m_buffers.clear();
+    m_bufferedBytes = 0;
     if (m_expected == 0)
         return finish();
     m_buffers.reserve(m_expected);
@@ -233,6 +240,14 @@ Decoder::Result Decoder::addBinary(const QByteArray &data)
 {
     if (!reconstructing())
         return {Status::Error, {}, QStringLiteral("binary frame without a binary packet")};
+    m_bufferedBytes += data.size();
+    if (m_bufferedBytes > m_limits.maxAttachmentBytes) {
+        reset();
+        return {Status::Error,
+                {},
+                QStringLiteral("attachments of one packet over the limit of %1 bytes")
+                    .arg(m_limits.maxAttachmentBytes)};
+    }
     m_buffers.append(data);
     if (m_buffers.size() < m_expected)
         return {Status::NeedMore, {}, {}};
@@ -258,6 +273,7 @@ void Decoder::reset()
 {
     m_pending = {};
     m_expected = 0;
+    m_bufferedBytes = 0;
     m_buffers.clear();
 }
 

@@ -74,6 +74,15 @@ public:
         QString error;
     };
 
+    // What one packet may bring: a packet over either bound is an error, caught where the
+    // bytes arrive (the count in the header, the bytes as each frame comes).
+    struct Limits
+    {
+        int maxAttachments = 10; // socket.io-parser's default
+        qint64 maxAttachmentBytes = 1000000;
+    };
+    void setLimits(const Limits &limits) { m_limits = limits; }
+
     Result addText(QByteArrayView text);
     Result addBinary(const QByteArray &data);
     bool reconstructing() const { return m_expected > 0; }
@@ -82,8 +91,10 @@ public:
 private:
     Result finish();
 
+    Limits m_limits;
     Packet m_pending;
     int m_expected = 0;
+    qint64 m_bufferedBytes = 0;
     QList<QByteArray> m_buffers;
 };
 

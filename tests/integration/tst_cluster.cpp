@@ -848,8 +848,8 @@ void TestCluster::fetchSocketsAcrossNodes()
     Peer a1(f.node(0).engineUrl());
     Peer b1(f.node(1).engineUrl()), b2(f.node(1).engineUrl());
     Peer local(engineUrl(*f.inproc));
-    QVERIFY(a1.connect(R"({"token":"ta"})"));
-    QVERIFY(b1.connect(R"({"token":"tb"})"));
+    QVERIFY(a1.connect(R"({"token":"ta","user":"ua"})"));
+    QVERIFY(b1.connect(R"({"token":"tb","user":"ub"})"));
     QVERIFY(b2.connect());
     QVERIFY(local.connect());
     JOIN_OK(a1, u"x"_qs);
@@ -866,12 +866,16 @@ void TestCluster::fetchSocketsAcrossNodes()
                                               {b1.id, {b1.id, u"x"_qs, u"y"_qs}},
                                               {b2.id, {b2.id}},
                                               {local.id, {local.id, u"x"_qs}}};
-    const QHash<QString, QString> tokens{{a1.id, u"ta"_qs}, {b1.id, u"tb"_qs}};
+    // Other nodes name a credential but never publish its value; other fields pass.
+    const QHash<QString, QString> tokens{{a1.id, u"[redacted]"_qs}, {b1.id, u"[redacted]"_qs}};
+    const QHash<QString, QString> users{{a1.id, u"ua"_qs}, {b1.id, u"ub"_qs}};
     for (const RemoteSocket &socket : all.sockets) {
         QCOMPARE(sorted(stringSet(socket.rooms)), sorted(rooms.value(socket.id)));
         QCOMPARE(socket.handshake.value(u"address"_qs).toString(), u"127.0.0.1");
         QCOMPARE(socket.handshake.value(u"auth"_qs).toMap().value(u"token"_qs).toString(),
                  tokens.value(socket.id));
+        QCOMPARE(socket.handshake.value(u"auth"_qs).toMap().value(u"user"_qs).toString(),
+                 users.value(socket.id));
         QCOMPARE(socket.handshake.value(u"query"_qs).toMap().value(u"transport"_qs).toString(),
                  u"websocket");
     }

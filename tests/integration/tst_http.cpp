@@ -183,6 +183,49 @@ private Q_SLOTS:
         QCOMPARE(reply.status, 404);
     }
 
+    // Every refused upgrade used to stay a child of the QTcpServer until shutdown (20 000 of
+    // them: +160 MB). Its TCP socket must be gone once the answer is out.
+    void refusedUpgradesFreeTheirSockets_data()
+    {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<int>("status");
+        QTest::addRow("EIO=3") << QByteArray("/socket.io/?EIO=3&transport=websocket") << 400;
+        QTest::addRow("unknown sid")
+            << QByteArray("/socket.io/?EIO=4&transport=websocket&sid=nope") << 400;
+        QTest::addRow("off the Engine.IO path")
+            << QByteArray("/elsewhere/?EIO=4&transport=websocket") << 404;
+    }
+
+    void refusedUpgradesFreeTheirSockets()
+    {
+        QFETCH(QByteArray, target);
+        QFETCH(int, status);
+        const auto live = [this] { return m_node->findChildren<QTcpSocket *>().size(); };
+        QTRY_COMPARE(live(), 0);
+        constexpr int Upgrades = 50;
+        for (int i = 0; i < Upgrades; ++i) {
+            const Reply reply = get(m_port, target,
+                                    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                                    "dGhlIHNhbXBsZSBub25jZQ==\r\n");
+            QCOMPARE(reply.status, status);
+        }
+        QTRY_COMPARE(live(), 0);
+    }
+
+    // The control: an accepted upgrade is a live socket while its client is connected.
+    void acceptedUpgradeIsCounted()
+    {
+        const auto live = [this] { return m_node->findChildren<QTcpSocket *>().size(); };
+        QTRY_COMPARE(live(), 0);
+        {
+            RawClient client(engineUrl(*m_node));
+            QVERIFY(!client.handshake().isNull());
+            QCOMPARE(live(), 1);
+        }
+        QTRY_COMPARE(live(), 0);
+    }
+
     void oversizedBodyRefused()
     {
         const Reply reply = parse(exchange(m_port, "POST /healthz HTTP/1.1\r\nHost: x\r\n"

@@ -28,6 +28,12 @@ struct Expected
     int connectTimeout = 45000;
     QStringList namespaces{u"*"_s};
     QString path = u"/socket.io/"_s;
+    int maxNamespaces = 100;
+    int maxAttachments = 10;
+    qint64 maxAttachmentBytes = 1000000;
+    qint64 maxBuffered = 1024 * 1024;
+    QStringList redact{u"token"_s, u"password"_s, u"secret"_s, u"jwt"_s};
+    QStringList secrets; // the auth token, when there is one
 };
 
 template <typename Change> Expected expect(Change change)
@@ -156,7 +162,24 @@ void TestNodeConfig::parse_data()
         << expect([](Expected &e) { e.port = 4321; });
     QTest::addRow("SWITCHBOARD_AUTH_TOKEN")
         << none << QStringList{u"SWITCHBOARD_AUTH_TOKEN=s3cret"_s} << noIni
-        << expect([](Expected &e) { e.authToken = u"s3cret"_s; });
+        << expect([](Expected &e) {
+               e.authToken = u"s3cret"_s;
+               e.secrets = {u"s3cret"_s};
+           });
+    QTest::addRow("limits") << QStringList{u"--max-namespaces"_s,       u"7"_s,
+                                           u"--max-attachments"_s,      u"0"_s,
+                                           u"--max-attachment-bytes"_s, u"5000"_s,
+                                           u"--max-buffered"_s,         u"65536"_s}
+                            << none << noIni << expect([](Expected &e) {
+                                   e.maxNamespaces = 7;
+                                   e.maxAttachments = 0;
+                                   e.maxAttachmentBytes = 5000;
+                                   e.maxBuffered = 65536;
+                               });
+    QTest::addRow("--redact") << QStringList{u"--redact"_s, u"token, apiKey,,session"_s} << none
+                              << noIni << expect([](Expected &e) {
+                                     e.redact = {u"token"_s, u"apiKey"_s, u"session"_s};
+                                 });
     QTest::addRow("--log") << QStringList{u"--log"_s, u"switchboard.*.debug=true"_s} << none
                            << noIni << expect([](Expected &e) {
                                   e.logRules = u"switchboard.*.debug=true"_s;
@@ -216,6 +239,7 @@ void TestNodeConfig::parse_data()
                e.namespaces = {u"/chat"_s};
                e.path = u"/ws/"_s;
                e.authToken = u"t0k"_s;
+               e.secrets = {u"t0k"_s};
            });
     QTest::addRow("INI keys outside [node] are ignored")
         << none << none << QByteArray("port=6000\n[other]\nport=6001\n") << defaults();
@@ -286,6 +310,12 @@ void TestNodeConfig::parse()
     QCOMPARE(config.server.connectTimeout, expected.connectTimeout);
     QCOMPARE(config.server.dynamicNamespaces, expected.namespaces);
     QCOMPARE(config.server.path, expected.path);
+    QCOMPARE(config.server.maxNamespaces, expected.maxNamespaces);
+    QCOMPARE(config.server.maxAttachments, expected.maxAttachments);
+    QCOMPARE(config.server.maxAttachmentBytes, expected.maxAttachmentBytes);
+    QCOMPARE(config.server.engine.maxBufferedBytes, expected.maxBuffered);
+    QCOMPARE(config.redaction.authFields, expected.redact);
+    QCOMPARE(config.redaction.secrets, expected.secrets);
     QCOMPARE(config.configFile.isEmpty(), ini.isEmpty());
 }
 
@@ -304,6 +334,10 @@ void TestNodeConfig::rejects_data()
     QTest::addRow("port too large")
         << QStringList{u"--port"_s, u"65536"_s} << none << noIni << u"--port"_s;
     QTest::addRow("port negative") << QStringList{u"--port=-1"_s} << none << noIni << u"--port"_s;
+    QTest::addRow("max-buffered too small")
+        << QStringList{u"--max-buffered=100"_s} << none << noIni << u"--max-buffered"_s;
+    QTest::addRow("max-namespaces zero")
+        << QStringList{u"--max-namespaces=0"_s} << none << noIni << u"--max-namespaces"_s;
     QTest::addRow("port empty") << QStringList{u"--port="_s} << none << noIni << u"--port"_s;
     QTest::addRow("port with unit")
         << QStringList{u"--port"_s, u"80tcp"_s} << none << noIni << u"--port"_s;

@@ -267,6 +267,8 @@ private Q_SLOTS:
     void decodeTextRejects();
     void decoderRejects_data();
     void decoderRejects();
+    void decoderLimits_data();
+    void decoderLimits();
     void resetDropsPendingPacket();
     void reconstruct_data();
     void reconstruct();
@@ -657,6 +659,72 @@ void TestSocketIo::decoderRejects()
     QVERIFY2(withBinary.error.isEmpty(), qPrintable(withBinary.error));
     QCOMPARE(withBinary.status, Decoder::Status::Complete);
     QCOMPARE(withBinary.packet, make(PacketType::BinaryAck, QVariantList{bytesC}, u"/chat"_s, 3));
+}
+
+// A binary event with `count` placeholders, as the text frame that announces them.
+static QByteArray binaryEventText(int count)
+{
+    QByteArray text = QByteArray::number(count) + "-[\"ev\"";
+    for (int i = 0; i < count; ++i)
+        text += ",{\"_placeholder\":true,\"num\":" + QByteArray::number(i) + '}';
+    return '5' + text + ']';
+}
+
+void TestSocketIo::decoderLimits_data()
+{
+    QTest::addColumn<int>("maxAttachments");
+    QTest::addColumn<qint64>("maxBytes");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<int>("bytesEach");
+    QTest::addColumn<int>("refusedAt"); // frame index refused, -1 if the packet is whole
+    QTest::addColumn<QString>("error");
+
+    QTest::addRow("defaults: 10 attachments") << 10 << qint64(1000000) << 10 << 10 << -1 << "";
+    QTest::addRow("defaults: 11 attachments refused in the header")
+        << 10 << qint64(1000000) << 11 << 10 << 0
+        << "11 attachments in one packet, more than the limit of 10";
+    QTest::addRow("no binary at all") << 0 << qint64(1000000) << 1 << 10 << 0
+                                      << "1 attachments in one packet, more than the limit of 0";
+    QTest::addRow("bytes exactly at the limit") << 10 << qint64(300) << 3 << 100 << -1 << "";
+    QTest::addRow("bytes over the limit: refused at the frame that crosses it")
+        << 10 << qint64(299) << 3 << 100 << 3
+        << "attachments of one packet over the limit of 299 bytes";
+    QTest::addRow("one attachment over the limit") << 10 << qint64(10) << 2 << 11 << 1
+                                                   << "attachments of one packet over the limit "
+                                                      "of 10 bytes";
+}
+
+void TestSocketIo::decoderLimits()
+{
+    QFETCH(int, maxAttachments);
+    QFETCH(qint64, maxBytes);
+    QFETCH(int, count);
+    QFETCH(int, bytesEach);
+    QFETCH(int, refusedAt);
+    QFETCH(QString, error);
+
+    Decoder decoder;
+    QCOMPARE(Decoder::Limits{}.maxAttachments, 10); // socket.io-parser's default
+    decoder.setLimits({maxAttachments, maxBytes});
+    Frames frames{textFrame(binaryEventText(count))};
+    for (int i = 0; i < count; ++i)
+        frames << binaryFrame(QByteArray(bytesEach, 'x'));
+    Decoder::Result result;
+    for (qsizetype i = 0; i < frames.size(); ++i) {
+        result = feed(decoder, frames.at(i));
+        if (i == refusedAt) {
+            QCOMPARE(result.status, Decoder::Status::Error);
+            QCOMPARE(result.error, error);
+            QVERIFY(!decoder.reconstructing());
+            // Still usable for the next packet, with the bytes count started afresh.
+            QCOMPARE(decoder.addText("2[\"ok\"]").status, Decoder::Status::Complete);
+            return;
+        }
+        QVERIFY2(result.status != Decoder::Status::Error, qPrintable(result.error));
+    }
+    QCOMPARE(refusedAt, -1);
+    QCOMPARE(result.status, Decoder::Status::Complete);
+    QCOMPARE(result.packet.data.toList().size(), count + 1);
 }
 
 void TestSocketIo::resetDropsPendingPacket()

@@ -1,0 +1,187 @@
+// Namespace middleware that answers later (as socket.io's async middleware does), and the rule
+// that a client has at most one socket, pending or connected, per namespace: socket.io's
+// middleware cases, and the second CONNECT that used to leave a freed Client's socket in the
+// namespace and the adapter's rooms.
+#include "nodefixture.h"
+#include "rawclient.h"
+
+#include "switchboard/adapter.h"
+#include "switchboard/namespace.h"
+#include "switchboard/socket.h"
+
+#include <QRegularExpression>
+#include <QSignalSpy>
+
+using namespace switchboard;
+
+namespace {
+
+// A middleware that holds every next() until the test releases it.
+struct HeldMiddleware
+{
+    QList<Namespace::Next> held;
+    int calls = 0;
+
+    void install(Namespace *nsp)
+    {
+        nsp->use([this](Socket *, const Namespace::Next &next) {
+            ++calls;
+            held.append(next);
+        });
+    }
+};
+
+} // namespace
+
+class TestMiddleware : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init()
+    {
+        m_node = startNode();
+        QVERIFY(m_node);
+        m_chat = m_node->server()->of(QStringLiteral("/chat"));
+        m_middleware = std::make_unique<HeldMiddleware>();
+        m_middleware->install(m_chat);
+    }
+
+    void cleanup()
+    {
+        m_middleware.reset();
+        m_node.reset();
+    }
+
+    void delayedNextConnects()
+    {
+        QSignalSpy connections(m_chat, &Namespace::connection);
+        RawClient client(engineUrl(*m_node));
+        QVERIFY(client.waitConnected());
+        QVERIFY(client.next().startsWith(u'0'));
+        client.send(QStringLiteral("40/chat,"));
+        QTRY_COMPARE(m_middleware->calls, 1);
+        QVERIFY(client.nextStartingWith(QStringLiteral("40/chat,"), 250).isNull()); // not yet
+        QCOMPARE(connections.size(), 0);
+        m_middleware->held.takeFirst()({}, {});
+        QVERIFY(!client.nextStartingWith(QStringLiteral("40/chat,{\"sid\"")).isNull());
+        QCOMPARE(connections.size(), 1);
+        QCOMPARE(m_chat->sockets().size(), 1);
+    }
+
+    void refusalAfterTheClientLeftIsIgnored()
+    {
+        QSignalSpy connections(m_chat, &Namespace::connection);
+        {
+            RawClient client(engineUrl(*m_node));
+            QVERIFY(client.waitConnected());
+            client.send(QStringLiteral("40/chat,"));
+            QTRY_COMPARE(m_middleware->calls, 1);
+        }
+        QTRY_COMPARE(m_node->server()->clientCount(), 0);
+        m_middleware->held.takeFirst()(QStringLiteral("too late"), {});
+        QCoreApplication::processEvents();
+        QCOMPARE(connections.size(), 0);
+        QVERIFY(m_chat->sockets().isEmpty());
+    }
+
+    void acceptanceAfterTheClientLeftIsIgnored()
+    {
+        QSignalSpy connections(m_chat, &Namespace::connection);
+        {
+            RawClient client(engineUrl(*m_node));
+            QVERIFY(client.waitConnected());
+            client.send(QStringLiteral("40/chat,"));
+            QTRY_COMPARE(m_middleware->calls, 1);
+        }
+        QTRY_COMPARE(m_node->server()->clientCount(), 0);
+        m_middleware->held.takeFirst()({}, {});
+        QCoreApplication::processEvents();
+        QCOMPARE(connections.size(), 0);
+        QVERIFY(m_chat->sockets().isEmpty());
+        QVERIFY(m_chat->adapter()->rooms().isEmpty());
+    }
+
+    // The defect: two sockets for one namespace; the Client remembered only the last, so the
+    // first stayed in the namespace and its rooms after the Client was freed, and the next
+    // broadcast touched freed memory.
+    void secondConnectDuringMiddlewareClosesTheConnection()
+    {
+        QSignalSpy connections(m_chat, &Namespace::connection);
+        RawClient client(engineUrl(*m_node));
+        QVERIFY(client.waitConnected());
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("invalid state: CONNECT to /chat")));
+        client.send(QStringLiteral("40/chat,"));
+        client.send(QStringLiteral("40/chat,"));
+        QVERIFY(client.waitClosed());
+        QCOMPARE(m_middleware->calls, 1); // the second never reached the middleware
+        QTRY_COMPARE(m_node->server()->clientCount(), 0);
+        for (const Namespace::Next &next : std::exchange(m_middleware->held, {}))
+            next({}, {});
+        QCoreApplication::processEvents();
+        QCOMPARE(connections.size(), 0);
+        QVERIFY(m_chat->sockets().isEmpty());
+        QVERIFY(m_chat->adapter()->rooms().isEmpty());
+        m_chat->emit(QStringLiteral("anyone"), {1}); // reaches nobody, touches nothing freed
+    }
+
+    void secondConnectWhenConnectedClosesTheConnection()
+    {
+        RawClient client(engineUrl(*m_node));
+        QVERIFY(client.waitConnected());
+        client.send(QStringLiteral("40/chat,"));
+        QTRY_COMPARE(m_middleware->calls, 1);
+        m_middleware->held.takeFirst()({}, {});
+        QVERIFY(!client.nextStartingWith(QStringLiteral("40/chat,{\"sid\"")).isNull());
+        QCOMPARE(m_chat->sockets().size(), 1);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "invalid state: CONNECT to /chat, which this "
+                                               "connection has joined")));
+        client.send(QStringLiteral("40/chat,"));
+        QVERIFY(client.waitClosed());
+        QCOMPARE(m_middleware->calls, 1);
+        QTRY_VERIFY(m_chat->sockets().isEmpty());
+    }
+
+    void eventBeforeTheConnectIsAnsweredClosesTheConnection()
+    {
+        RawClient client(engineUrl(*m_node));
+        QVERIFY(client.waitConnected());
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("not joined")));
+        client.send(QStringLiteral("40/chat,"));
+        client.send(QStringLiteral("42/chat,[\"early\"]"));
+        QVERIFY(client.waitClosed());
+        m_middleware->held.takeFirst()({}, {});
+        QCoreApplication::processEvents();
+        QVERIFY(m_chat->sockets().isEmpty());
+    }
+
+    // A socket deleted by server code, not closed, leaves every room and the namespace.
+    void deletedSocketLeavesRoomsAndNamespace()
+    {
+        RawClient client(engineUrl(*m_node));
+        QVERIFY(client.waitConnected());
+        client.send(QStringLiteral("40/chat,"));
+        QTRY_COMPARE(m_middleware->calls, 1);
+        m_middleware->held.takeFirst()({}, {});
+        QTRY_COMPARE(m_chat->sockets().size(), 1);
+        Socket *socket = m_chat->sockets().begin().value();
+        socket->join(QStringLiteral("room"));
+        QVERIFY(m_chat->adapter()->rooms().contains(QStringLiteral("room")));
+        delete socket;
+        QVERIFY(m_chat->sockets().isEmpty());
+        QVERIFY(m_chat->adapter()->rooms().isEmpty());
+        m_chat->to(QStringLiteral("room")).emit(QStringLiteral("x"), {});
+        // The client may join again: the namespace slot was freed too.
+        client.send(QStringLiteral("40/chat,"));
+        QTRY_COMPARE(m_middleware->calls, 2);
+    }
+
+private:
+    std::unique_ptr<Node> m_node;
+    Namespace *m_chat = nullptr;
+    std::unique_ptr<HeldMiddleware> m_middleware;
+};
+
+QTEST_GUILESS_MAIN(TestMiddleware)
+#include "tst_middleware.moc"
