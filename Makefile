@@ -16,7 +16,7 @@ APT_PACKAGES := cmake make g++ pkg-config clang-format \
 
 NPM_DIRS := tests/interop tests/browser
 
-.PHONY: all deps apt-deps npm-deps configure build test run format lint clean help
+.PHONY: all deps apt-deps npm-deps configure build test run bench format lint clean help
 
 all: build
 
@@ -24,6 +24,7 @@ help:
 	@echo "make run    - install, build, start redis-server and two nodes on ports $(PORT) and $(PORT)+1"
 	@echo "make test   - install, build and run every test through CTest"
 	@echo "make build  - configure and build into $(BUILD_DIR)/"
+	@echo "make bench  - measure the node (figures go to docs/benchmarks.md by hand)"
 	@echo "make format - apply clang-format to the C++ sources"
 	@echo "make lint   - check clang-format without changing files"
 
@@ -60,6 +61,10 @@ test: deps build
 
 run: deps build
 	PORT=$(PORT) resources/run-cluster.sh $(BUILD_DIR)/server/switchboard-node $(BUILD_DIR)/console/switchboard-console
+
+# Benchmarks are measured here, never asserted in timed tests.
+bench: deps build
+	python3 tests/bench/refused-upgrades.py --node $(BUILD_DIR)/server/switchboard-node
 
 format:
 	tests/lint/check-format.sh --fix
