@@ -1,0 +1,595 @@
+#!/usr/bin/env python3
+"""Switchboard beside Node.js socket.io, measured side by side: the `make bench` orchestrator.
+
+For each kind of server -- "sb" (two switchboard-node processes) and "sio" (two Node.js
+socket.io 4.8 + @socket.io/redis-adapter 8.3 peers, tests/bench/peer/server.js) -- it starts a
+private redis-server and the two servers on it, drives them with sbload (tests/bench/loadgen)
+and samples each server's CPU (utime+stime of /proc/<pid>/stat) and RSS (VmRSS). The kinds
+alternate (sb, sio, sb, sio, ...), --runs times; every figure is the median of the runs.
+
+Scenarios (fresh servers for each group):
+  idle    cross-node DM with no idle connections; growing to --idle connections per node
+          (connect rate, connect -> CONNECT p99, RSS per connection); cross-node DM again
+          with them held (p50, p99, server CPU per DM).
+  fanout  one room of --members spread over both nodes, one sender at stepped rates
+          (deliveries/s, deliveries per server CPU-second, p50/p99, loss); a kind stops
+          stepping once saturated.
+  slow    the same room, --slow-pct of the members stop reading while the sender emits
+          --slow-payload-byte messages: server RSS growth, and whether the others suffer.
+
+Prints one Markdown table of absolute figures and ratios (Switchboard / socket.io), plus the
+machine and its load average during the run; --write-docs FILE puts it between the
+<!-- bench:node:begin --> / <!-- bench:node:end --> markers of FILE.
+
+  tests/bench/run-bench.py --node build/server/switchboard-node --sbload build/tests/bench/sbload
+  tests/bench/run-bench.py --quick --kinds sb      # the smoke test: fails on any loss
+"""
+import argparse
+import json
+import os
+import platform
+import queue
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TICK = os.sysconf("SC_CLK_TCK")
+NAMES = {"sb": "Switchboard", "sio": "socket.io"}
+BEGIN, END = "<!-- bench:node:begin -->", "<!-- bench:node:end -->"
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(*parts):
+    print("[bench %s]" % time.strftime("%H:%M:%S"), *parts, file=sys.stderr, flush=True)
+
+
+def raise_nofile():
+    """preexec_fn of every child: the open-files limit up to the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14, 15)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise BenchError(f"no VmRSS for {pid}")
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+class Sampler(threading.Thread):
+    """The machine's 1-minute load average every 5 s and the peak RSS of the watched pids."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.loads = [loadavg()]
+        self.pids = []
+        self.peak = {}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def watch(self, pids):
+        with self.lock:
+            self.pids = list(pids)
+            self.peak = {pid: 0 for pid in pids}
+
+    def peaks(self):
+        with self.lock:
+            return dict(self.peak)
+
+    def run(self):
+        last_load = time.time()
+        while not self.stop.wait(0.1):
+            with self.lock:
+                for pid in self.pids:
+                    try:
+                        self.peak[pid] = max(self.peak[pid], rss_kib(pid))
+                    except (OSError, BenchError):
+                        pass
+            if time.time() - last_load >= 5:
+                last_load = time.time()
+                self.loads.append(loadavg())
+
+
+class Process:
+    """A child process with its stdout read line by line on a thread."""
+
+    def __init__(self, argv, name, logdir, on_line=None, env=None, pid=None):
+        self.name = name
+        self.err = open(os.path.join(logdir, name + ".log"), "ab")
+        self.lines = queue.Queue()
+        self.on_line = on_line
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.err,
+                                     stdin=subprocess.DEVNULL, preexec_fn=raise_nofile,
+                                     env=env, text=True, bufsize=1)
+        self.pid = self.proc.pid
+        if pid is not None:
+            pid["pid"] = self.pid  # for on_line, before the first line is read
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            stamp = self.on_line() if self.on_line else None
+            self.lines.put((line.rstrip("\n"), stamp))
+        self.lines.put((None, None))
+
+    def next_line(self, timeout):
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise BenchError(f"{self.name}: nothing printed within {timeout:.0f} s")
+
+    def wait_for(self, predicate, timeout):
+        deadline = time.time() + timeout
+        while True:
+            line, stamp = self.next_line(max(0.1, deadline - time.time()))
+            if line is None:
+                raise BenchError(f"{self.name} ended (status {self.proc.wait()})")
+            if predicate(line):
+                return line, stamp
+
+    def stop(self, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.err.close()
+
+
+class Cluster:
+    """A private redis-server and two servers of one kind on it."""
+
+    def __init__(self, kind, args, logdir):
+        self.kind, self.args, self.logdir = kind, args, logdir
+        self.redis = None
+        self.servers = []
+        self.ports = []
+
+    def __enter__(self):
+        port = free_port()
+        self.redis_dir = tempfile.mkdtemp(prefix="bench-redis-")
+        self.redis = Process([self.args.redis_server, "--port", str(port), "--bind", "127.0.0.1",
+                              "--save", "", "--appendonly", "no", "--dir", self.redis_dir,
+                              "--loglevel", "warning"], "redis", self.logdir)
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise BenchError("redis-server did not start")
+                time.sleep(0.05)
+        url = f"redis://127.0.0.1:{port}"
+        for i in range(2):
+            if self.kind == "sb":
+                argv = [self.args.node, "--host", "127.0.0.1", "--port", "0", "--redis", url,
+                        "--name", f"bench-{i}"]
+            else:
+                argv = [self.args.nodejs, os.path.join(HERE, "peer", "server.js"), "--port",
+                        "0", "--redis", url]
+            server = Process(argv, f"{self.kind}-{i}", self.logdir)
+            line, _ = server.wait_for(lambda l: "listening on http://" in l, 30)
+            self.ports.append(int(line.rsplit(":", 1)[1].strip("/")))
+            self.servers.append(server)
+        time.sleep(0.5)  # both subscribed before anyone publishes
+        return self
+
+    def __exit__(self, *exc):
+        for server in self.servers:
+            server.stop()
+        if self.redis:
+            self.redis.stop()
+        shutil.rmtree(self.redis_dir, ignore_errors=True)
+
+    def pids(self):
+        return [s.pid for s in self.servers]
+
+    def cpu(self):
+        return sum(cpu_seconds(pid) for pid in self.pids())
+
+    def rss(self):
+        return [rss_kib(pid) for pid in self.pids()]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.logdir = tempfile.mkdtemp(prefix="bench-logs-")
+        self.sampler = Sampler()
+        self.sampler.start()
+        self.results = {kind: [] for kind in args.kinds}
+        self.failures = []
+
+    def sbload(self, cluster, argv, name):
+        """Starts sbload; each line it prints is stamped with the servers' CPU and RSS."""
+        me = {}
+
+        def stamp():
+            return {"time": time.time(), "cpu": cluster.cpu(), "rss": cluster.rss(),
+                    "loadgen": cpu_seconds(me["pid"])}
+        load = Process([self.args.sbload] + argv, name, self.logdir, on_line=stamp, pid=me)
+        return load
+
+    def relay(self, cluster, mode, extra, name):
+        """Runs sbload in dm or fanout mode to the end; returns its events."""
+        load = self.sbload(cluster, ["--mode", mode, "--ports",
+                                     ",".join(map(str, cluster.ports))] + extra, name)
+        events, begin = [], None
+        try:
+            while True:
+                line, stamp = load.next_line(self.args.step_timeout)
+                if line is None:
+                    break
+                event = json.loads(line)
+                event["_stamp"] = stamp
+                kind = event["event"]
+                if kind.endswith("_begin"):
+                    begin = stamp
+                elif kind in ("step", "warmup") and begin:
+                    event["server_cpu_s"] = stamp["cpu"] - begin["cpu"]
+                    event["loadgen_cpu_s"] = stamp["loadgen"] - begin["loadgen"]
+                elif kind == "error":
+                    raise BenchError(f"{name}: {event['message']}")
+                events.append(event)
+        finally:
+            status = load.proc.wait(30)
+            load.stop()
+        if status != 0:
+            self.failures.append(f"{cluster.kind} {name}: sbload exited {status}")
+        return events
+
+    def dm(self, cluster, name):
+        a = self.args
+        events = self.relay(cluster, "dm", ["--rates", str(a.dm_rate), "--step", str(a.dm_seconds),
+                                            "--warmup", str(a.warmup)], name)
+        step = next(e for e in events if e["event"] == "step")
+        self.check_loss(cluster.kind, name, step)
+        return {"p50_ms": step["p50_ms"], "p99_ms": step["p99_ms"], "lost": step["lost"],
+                "sent": step["sent"],
+                "cpu_us_per_dm": step["server_cpu_s"] * 1e6 / max(1, step["sent"])}
+
+    def check_loss(self, kind, name, step):
+        if step["lost"] or step["acked"] < step["sent"]:
+            self.failures.append(f"{kind} {name}: {step['lost']} of {step['expected']} lost, "
+                                 f"{step['acked']} of {step['sent']} acked")
+
+    def scenario_idle(self, kind, out):
+        a = self.args
+        with Cluster(kind, a, self.logdir) as cluster:
+            self.sampler.watch(cluster.pids())
+            out["dm0"] = self.dm(cluster, "dm-0-idle")
+            time.sleep(1)
+            base = cluster.rss()
+            holders, ramps = [], []
+            try:
+                for i, port in enumerate(cluster.ports):
+                    holder = self.sbload(cluster, ["--mode", "idle", "--ports", str(port),
+                                                   "--count", str(a.idle), "--inflight",
+                                                   str(a.inflight), "--hold", "3600"],
+                                         f"idle-{i}")
+                    holders.append(holder)
+                    line, _ = holder.wait_for(lambda l: '"ready"' in l, a.idle / 50 + 60)
+                    ready = json.loads(line)
+                    if ready["failed"]:
+                        self.failures.append(f"{kind}: {ready['failed']} of {a.idle} idle "
+                                             f"connections failed")
+                    ramps.append(ready)
+                time.sleep(a.settle)
+                held = cluster.rss()
+                out["connect_rate"] = statistics.mean(r["rate"] for r in ramps)
+                out["connect_p50_ms"] = statistics.mean(r["connect_p50_ms"] for r in ramps)
+                out["connect_p99_ms"] = max(r["connect_p99_ms"] for r in ramps)
+                out["rss_base_kib"] = base
+                out["rss_held_kib"] = held
+                out["kib_per_idle"] = statistics.mean(
+                    (h - b) / a.idle for h, b in zip(held, base))
+                out["dm_idle"] = self.dm(cluster, "dm-idle")
+                for holder in holders:
+                    if holder.proc.poll() is not None:
+                        self.failures.append(f"{kind}: {holder.name} ended early")
+            finally:
+                for holder in holders:
+                    holder.stop()
+
+    def scenario_fanout(self, kind, out):
+        a = self.args
+        with Cluster(kind, a, self.logdir) as cluster:
+            self.sampler.watch(cluster.pids())
+            events = self.relay(cluster, "fanout", [
+                "--count", str(a.members), "--rates", ",".join(map(str, a.rates)), "--step",
+                str(a.step), "--warmup", str(a.warmup), "--drain", str(a.drain),
+                "--stop-on-saturation"], "fanout")
+            out["fanout"] = {}
+            for e in (e for e in events if e["event"] == "step"):
+                cpu = e["server_cpu_s"]
+                out["fanout"][e["rate"]] = {
+                    "deliveries_per_s": e["deliveries_per_s"], "p50_ms": e["p50_ms"],
+                    "p99_ms": e["p99_ms"], "lost": e["lost"], "expected": e["expected"],
+                    "saturated": e["saturated"],
+                    "per_cpu_s": e["delivered"] / cpu if cpu > 0 else None,
+                    "cpu_pct": 100 * cpu / max(1e-9, e["seconds"]),
+                    "loadgen_pct": 100 * e["loadgen_cpu_s"] / max(1e-9, e["seconds"])}
+                if a.require_no_loss:
+                    self.check_loss(kind, "fanout", e)
+
+    def scenario_slow(self, kind, out):
+        a = self.args
+        with Cluster(kind, a, self.logdir) as cluster:
+            self.sampler.watch(cluster.pids())
+            time.sleep(0.2)
+            events = self.relay(cluster, "fanout", [
+                "--count", str(a.members), "--rates", str(a.slow_rate), "--step",
+                str(a.slow_seconds), "--warmup", str(a.warmup), "--drain", str(a.drain),
+                "--slow", str(a.slow_pct), "--payload", str(a.slow_payload)], "slow")
+            step = next(e for e in events if e["event"] == "step")
+            begin = next(e for e in events if e["event"] == "step_begin")["_stamp"]["rss"]
+            resume = next(e for e in events if e["event"] == "slow_resume")["_stamp"]["rss"]
+            peaks = self.sampler.peaks()
+            peak = [max(peaks[pid], r) for pid, r in zip(cluster.pids(), resume)]
+            slow = next(e for e in events if e["event"] == "slow")
+            self.check_loss(kind, "slow (fast readers)", step)
+            out["slow"] = {
+                "rss_growth_mib": (sum(resume) - sum(begin)) / 1024,
+                "rss_peak_growth_mib": (sum(peak) - sum(begin)) / 1024,
+                "cut_off": slow["cut_off"], "slow": slow["slow"],
+                "p99_ms": step["p99_ms"], "lost": step["lost"]}
+
+    def run(self):
+        a = self.args
+        started = time.time()
+        for run in range(a.runs):
+            for kind in a.kinds:
+                out = {}
+                for scenario in a.scenarios:
+                    log(f"run {run + 1}/{a.runs} {NAMES[kind]}: {scenario}")
+                    getattr(self, "scenario_" + scenario)(kind, out)
+                log(f"run {run + 1} {kind}: " + json.dumps(out))
+                self.results[kind].append(out)
+        self.sampler.stop.set()
+        self.elapsed = time.time() - started
+
+
+# --- the table -----------------------------------------------------------------------------
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def pick(runs, *path):
+    values = []
+    for run in runs:
+        value = run
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        values.append(value)
+    return median(values)
+
+
+def fmt(value, unit="", digits=None):
+    if value is None:
+        return "–"
+    if digits is None:
+        digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    text = f"{value:,.{digits}f}".replace(",", "\u202f")
+    return text + unit
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "–"
+    r = a / b
+    return f"{r:.2f}" if r < 10 else f"{r:.1f}" if r < 100 else f"{r:.0f}"
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}"
+
+
+def saturation(rate, runs):
+    if not runs:
+        return "–"
+    return fmt(rate, "", 0) if rate else "none of the rates"
+
+
+def table(bench):
+    a = bench.args
+    sb, sio = bench.results.get("sb", []), bench.results.get("sio", [])
+    rows = []
+
+    def row(label, path, unit="", digits=None, also=None, ratio_of_also=True):
+        """One scenario; `also` is a second figure shown after a slash (a p99 after a p50),
+        and then the ratio is that of the second unless ratio_of_also is false."""
+        x, y = pick(sb, *path), pick(sio, *path)
+        cells = [fmt(x, unit, digits), fmt(y, unit, digits)]
+        if also:
+            x2, y2 = pick(sb, *also), pick(sio, *also)
+            cells = [f"{fmt(x, '', digits)} / {fmt(x2, unit, digits)}",
+                     f"{fmt(y, '', digits)} / {fmt(y2, unit, digits)}"]
+            if ratio_of_also:
+                x, y = x2, y2
+        rows.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio(x, y)} |")
+
+    n = f"{a.idle:,}".replace(",", "\u202f")
+    if "idle" in a.scenarios:
+        row("cross-node DM p50, 0 idle connections", ("dm0", "p50_ms"), " ms")
+        row("cross-node DM p99, 0 idle connections", ("dm0", "p99_ms"), " ms")
+        row(f"cross-node DM p50, {n} idle connections per node", ("dm_idle", "p50_ms"), " ms")
+        row(f"cross-node DM p99, {n} idle per node", ("dm_idle", "p99_ms"), " ms")
+        row("node CPU per DM, 0 idle (both nodes)", ("dm0", "cpu_us_per_dm"), " us")
+        row(f"node CPU per DM, {n} idle per node (both nodes)", ("dm_idle", "cpu_us_per_dm"),
+            " us")
+        row(f"RSS per idle connection, {n}", ("kib_per_idle",), " KiB")
+        row(f"connect rate while growing to {n}", ("connect_rate",), "/s")
+        row(f"connect -> CONNECT p50, growing to {n}", ("connect_p50_ms",), " ms")
+        row(f"connect -> CONNECT p99, growing to {n}", ("connect_p99_ms",), " ms")
+    if "fanout" in a.scenarios:
+        m = f"{a.members:,}".replace(",", "\u202f")
+        for rate in a.rates:
+            r = float(rate)
+            if pick(sb, "fanout", r, "deliveries_per_s") is None and \
+                    pick(sio, "fanout", r, "deliveries_per_s") is None:
+                continue
+            offered = f"{int(r * a.members):,}".replace(",", "\u202f")
+            row(f"fan-out {m} members, {rate} msgs/s ({offered} offered): deliveries/s",
+                ("fanout", r, "deliveries_per_s"), "")
+            row("… deliveries per server CPU-second (both nodes)", ("fanout", r, "per_cpu_s"), "")
+            row("… latency p50 / p99", ("fanout", r, "p50_ms"), " ms", also=("fanout", r, "p99_ms"))
+            row("… lost", ("fanout", r, "lost"), "", 0)
+            row("… server CPU / sbload CPU (% of one core)", ("fanout", r, "cpu_pct"), " %", 0,
+                also=("fanout", r, "loadgen_pct"), ratio_of_also=False)
+        sat = {}
+        for kind, runs in (("sb", sb), ("sio", sio)):
+            rates = []
+            for run in runs:
+                hit = [r for r, v in sorted(run.get("fanout", {}).items()) if v["saturated"]]
+                rates.append(hit[0] if hit else None)
+            sat[kind] = median(rates)
+        rows.append(f"| fan-out: first saturated rate (msgs/s) | "
+                    f"{saturation(sat['sb'], sb)} | {saturation(sat['sio'], sio)} | |")
+    if "slow" in a.scenarios:
+        row(f"{a.slow_pct}% slow readers, {a.slow_rate} msgs/s of {a.slow_payload} B for "
+            f"{a.slow_seconds} s: server RSS growth (both nodes)",
+            ("slow", "rss_growth_mib"), " MiB")
+        row("… peak RSS growth", ("slow", "rss_peak_growth_mib"), " MiB")
+        row("… slow readers cut off by the server", ("slow", "cut_off"), "", 0)
+        row("… p99 of the other members", ("slow", "p99_ms"), " ms")
+        row("… lost by the other members", ("slow", "lost"), "", 0)
+    loads = bench.sampler.loads
+    header = [
+        f"Machine: {machine()}; load average (1 min) during the run: min "
+        f"{min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f}. "
+        f"Medians of {a.runs} run(s) per kind, kinds alternating; the run took "
+        f"{bench.elapsed / 60:.1f} min.",
+        "",
+        "| scenario | Switchboard | socket.io | ratio (Switchboard / socket.io) |",
+        "|---|---|---|---|",
+    ]
+    return "\n".join(header + rows) + "\n"
+
+
+def write_docs(path, text, command):
+    with open(path) as f:
+        doc = f.read()
+    if BEGIN not in doc or END not in doc:
+        raise BenchError(f"{path} has no {BEGIN} ... {END} markers")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    body = f"{BEGIN}\nMeasured {stamp} with `{command}`.\n\n{text}{END}"
+    with open(path, "w") as f:
+        f.write(head + body + tail)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--node", default=os.path.join(ROOT, "build/server/switchboard-node"))
+    p.add_argument("--sbload", default=os.path.join(ROOT, "build/tests/bench/sbload"))
+    p.add_argument("--nodejs", default=shutil.which("node") or "node")
+    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
+    p.add_argument("--kinds", default="sb,sio", help="comma-separated: sb, sio")
+    p.add_argument("--scenarios", default="idle,fanout,slow")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--idle", type=int, default=15000, help="idle connections per node")
+    p.add_argument("--inflight", type=int, default=200, help="handshakes in flight while growing")
+    p.add_argument("--settle", type=float, default=3)
+    p.add_argument("--dm-rate", type=float, default=200)
+    p.add_argument("--dm-seconds", type=float, default=10)
+    p.add_argument("--members", type=int, default=1000)
+    p.add_argument("--rates", default="50,100,200,500,1000", help="fan-out msgs/s, stepped")
+    p.add_argument("--step", type=float, default=5, help="seconds a fan-out step")
+    p.add_argument("--drain", type=float, default=15)
+    p.add_argument("--warmup", type=float, default=2)
+    p.add_argument("--slow-pct", type=int, default=10)
+    p.add_argument("--slow-rate", type=float, default=100)
+    p.add_argument("--slow-seconds", type=float, default=10)
+    p.add_argument("--slow-payload", type=int, default=1000)
+    p.add_argument("--step-timeout", type=float, default=120)
+    p.add_argument("--quick", action="store_true",
+                   help="a small smoke run: 1 run, 50 idle, 20 DMs, 20 members; fails on loss")
+    p.add_argument("--require-no-loss", action="store_true")
+    p.add_argument("--json", help="write the raw results here")
+    p.add_argument("--write-docs", metavar="FILE", help="put the table between the markers")
+    p.add_argument("--command", help="the command named in the docs (default: this one)")
+    a = p.parse_args()
+    if a.quick:
+        a.runs, a.idle, a.inflight, a.settle = 1, 50, 50, 0.5
+        a.dm_rate, a.dm_seconds, a.warmup = 20, 1, 0.5
+        a.members, a.rates, a.step, a.drain = 20, "20,50", 1, 5
+        a.slow_rate, a.slow_seconds, a.slow_payload = 20, 1, 100
+        a.require_no_loss = True
+    a.kinds = [k for k in a.kinds.split(",") if k]
+    a.scenarios = [s for s in a.scenarios.split(",") if s]
+    a.rates = [float(r) if "." in r else int(r) for r in a.rates.split(",")]
+    if set(a.kinds) - set(NAMES) or set(a.scenarios) - {"idle", "fanout", "slow"}:
+        p.error("unknown kind or scenario")
+    for path in ([a.node] if "sb" in a.kinds else []) + [a.sbload]:
+        if not os.access(path, os.X_OK):
+            p.error(f"{path} is not an executable: build it first (make build)")
+    if "sio" in a.kinds and not os.path.exists(os.path.join(HERE, "node_modules", "socket.io")):
+        p.error("tests/bench/node_modules is missing: run `npm ci` in tests/bench")
+    raise_nofile()
+    bench = Bench(a)
+    log(f"child logs in {bench.logdir}")
+    try:
+        bench.run()
+    except BenchError as error:
+        log(f"failed: {error}")
+        return 1
+    text = table(bench)
+    print(text)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(bench.results, f, indent=1, default=str)
+    if a.write_docs:
+        write_docs(a.write_docs, text, a.command or " ".join(["tests/bench/run-bench.py"] +
+                                                             sys.argv[1:]))
+    for failure in bench.failures:
+        log("FAILED:", failure)
+    if bench.failures and a.require_no_loss:
+        return 1
+    shutil.rmtree(bench.logdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
