@@ -25,7 +25,7 @@ help:
 	@echo "make run    - install, build, start redis-server and two nodes on ports $(PORT) and $(PORT)+1"
 	@echo "make test   - install, build and run every test through CTest"
 	@echo "make build  - configure and build into $(BUILD_DIR)/"
-	@echo "make bench  - measure the node (figures go to docs/benchmarks.md by hand)"
+	@echo "make bench  - measure the node beside Node.js socket.io (table into docs/benchmarks.md)"
 	@echo "make format - apply clang-format to the C++ sources"
 	@echo "make lint   - check clang-format without changing files"
 
@@ -63,9 +63,18 @@ test: deps build
 run: deps build
 	PORT=$(PORT) resources/run-cluster.sh $(BUILD_DIR)/server/switchboard-node $(BUILD_DIR)/console/switchboard-console
 
-# Benchmarks are measured here, never asserted in timed tests.
+# Benchmarks are measured here, never asserted in timed tests. `make bench BENCH_NODE=path`
+# measures another build of the node beside socket.io; BENCH_ARGS go to run-bench.py
+# (e.g. --quick, --runs 1, --idle 5000). About 20 minutes on 2 cores.
+BENCH_NODE ?= $(BUILD_DIR)/server/switchboard-node
+BENCH_ARGS ?=
 bench: deps build
-	python3 tests/bench/refused-upgrades.py --node $(BUILD_DIR)/server/switchboard-node
+	python3 tests/bench/refused-upgrades.py --node $(BENCH_NODE)
+	@if [ ! -f tests/bench/node_modules/.package-lock.json ] || [ tests/bench/package-lock.json -nt tests/bench/node_modules/.package-lock.json ]; then \
+	  echo "npm ci in tests/bench"; (cd tests/bench && npm ci --no-audit --no-fund) || exit 1; \
+	fi
+	python3 tests/bench/run-bench.py --node $(BENCH_NODE) --sbload $(BUILD_DIR)/tests/bench/sbload \
+	  --write-docs docs/benchmarks.md $(BENCH_ARGS)
 
 format:
 	tests/lint/check-format.sh --fix
