@@ -32,7 +32,7 @@ build)
   cmake -S "$here/targets" -B "$tree" -DCMAKE_CXX_COMPILER=clang++ >"$tree.log" 2>&1 ||
     { cat "$tree.log"; exit 1; }
   cmake --build "$tree" -j2 >>"$tree.log" 2>&1 || { tail -50 "$tree.log"; exit 1; }
-  echo "built: $(cd "$tree" && ls fuzz_* | grep -v '\.' | tr '\n' ' ')"
+  echo "built: $(find "$tree" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x -printf '%f ')"
   ;;
 run)
   target=${3:?usage: run-fuzz.sh run <tree> <target>}
