@@ -51,7 +51,7 @@ int main(int argc, char *argv[])
         window.resize(1280, 800);
     window.show();
     if (options.url)
-        window.connectTo(*options.url, options.key);
+        window.connectAndRemember(*options.url, options.key);
     else
         QTimer::singleShot(0, &window, &MainWindow::showConnectDialog);
     if (!options.screenshotDir.isEmpty())

@@ -2,20 +2,26 @@
 // TrafficModel and TrafficFilter, fed directly through their slots with constructed cluster
 // input (no Redis). Every model runs under QAbstractItemModelTester, and signal spies prove
 // that normal updates are incremental (rows inserted, removed and changed, never a reset).
+#include "switchboard/clusterwire.h"
 #include "switchboard/console/clusterwatcher.h"
 #include "switchboard/console/nodesmodel.h"
 #include "switchboard/console/socketsmodel.h"
 #include "switchboard/console/trafficmodel.h"
+#include "switchboard/json.h"
+#include "switchboard/msgpackvariant.h"
 #include "switchboard/presence.h"
 
 #include <QAbstractItemModelTester>
 #include <QBrush>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QItemSelectionModel>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,7 +30,9 @@ using switchboard::cluster::NodePresence;
 using switchboard::cluster::SocketEvent;
 using switchboard::cluster::SocketListPage;
 using switchboard::cluster::SocketRecord;
+using switchboard::console::ClusterWatcher;
 using switchboard::console::ForeignSocket;
+using switchboard::console::Membership;
 using switchboard::console::NodesModel;
 using switchboard::console::RoomsModel;
 using switchboard::console::SocketsFilter;
@@ -56,6 +64,31 @@ struct ModelSpies
         layout.clear();
     }
     QSignalSpy inserted, removed, changed, reset, layout;
+};
+
+// Every membership change the sockets model announced, one entry each, as
+// {nsp, room, id, added}, whatever the batches they came in.
+class MembershipSpy
+{
+public:
+    explicit MembershipSpy(const SocketsModel *model)
+    {
+        QObject::connect(model, &SocketsModel::membershipsChanged, &m_context,
+                         [this](const QList<Membership> &changes) {
+                             ++batches;
+                             for (const Membership &m : changes)
+                                 m_entries.append({m.nsp, m.room, m.id, m.added});
+                         });
+    }
+    qsizetype size() const { return m_entries.size(); }
+    const QVariantList &at(qsizetype n) const { return m_entries.at(n); }
+    auto begin() const { return m_entries.cbegin(); }
+    auto end() const { return m_entries.cend(); }
+    int batches = 0;
+
+private:
+    QObject m_context;
+    QList<QVariantList> m_entries;
 };
 
 NodePresence presence(const QString &uid, const QString &name, QMap<QString, int> connections)
@@ -164,6 +197,35 @@ TrafficRecord traffic(int n, const QString &origin = u"abc123"_s)
     return r;
 }
 
+// The row number of a row of `model`.
+template <typename Model> int positionOf(const Model &model, const typename Model::Row *row)
+{
+    for (int i = 0; i < model.rowCount(); ++i)
+        if (model.row(i) == row)
+            return i;
+    return -1;
+}
+
+// The rows a spy on rowsRemoved saw go, over all its announcements.
+int removedRows(const QSignalSpy &removed)
+{
+    int rows = 0;
+    for (const QList<QVariant> &args : removed)
+        rows += args.at(2).toInt() - args.at(1).toInt() + 1;
+    return rows;
+}
+
+// What TrafficModel::exportJsonLines writes, read back; a null array (and `error`) on failure.
+QByteArray exportOf(const TrafficModel &model, QString *error)
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"traffic.jsonl"_s);
+    if (!dir.isValid() || !model.exportJsonLines(path, error))
+        return {};
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 QString text(const QAbstractItemModel &model, int row, int column, int role = Qt::DisplayRole)
 {
     return model.index(row, column).data(role).toString();
@@ -235,13 +297,17 @@ private Q_SLOTS:
     void nodesHistoryCapped();
     void nodesStaleWithoutRecords();
     void nodesNameOf();
+    void nodesUptimeStopsWhenGone();
+    void nodesForeignSocketCounts();
 
     void socketsListPageUpserts();
     void socketsMultiPageListingRemovesUnlisted();
     void socketsEvents();
     void socketsNodeGone();
     void socketsForeign();
-    void socketsSwapRemovalKeepsIndex();
+    void socketsRemovalKeepsIndex();
+    void socketsSelectionFollowsItsSocket_data();
+    void socketsSelectionFollowsItsSocket();
 
     void roomsCountsAndMembers();
     void socketsFilter();
@@ -253,6 +319,8 @@ private Q_SLOTS:
     void trafficExportJsonLines();
     void trafficExportUnwritable();
     void trafficFilter();
+    void trafficKindsOneSpelling();
+    void remoteFetchAnswerShowsNoSecrets();
 
     void volume();
 };
@@ -364,7 +432,7 @@ void TestConsoleModels::nodesLeavingMarksGone()
     QCOMPARE(model.find(u"aaaaaa"_s)->history.size(), 1);
     QCOMPARE(model.rowCount(), 2); // kept, shown as gone
     QCOMPARE(model.find(u"aaaaaa"_s)->health, NodesModel::Health::Gone);
-    const int row = int(model.find(u"aaaaaa"_s) - model.row(0));
+    const int row = positionOf(model, model.find(u"aaaaaa"_s));
     QCOMPARE(text(model, row, NodesModel::Status), u"gone (left)"_s);
     QVERIFY(model.index(row, 0).data(Qt::ForegroundRole).canConvert<QBrush>());
     QCOMPARE(model.liveCount(), 1);
@@ -387,12 +455,12 @@ void TestConsoleModels::nodesUidSeen()
     const NodesModel::Row *row = model.find(u"f00bar"_s);
     QVERIFY(row);
     QVERIFY(row->foreign);
-    const int i = int(row - model.row(0));
+    const int i = positionOf(model, row);
     QCOMPARE(text(model, i, NodesModel::Name), u"socket.io server"_s);
     QCOMPARE(text(model, i, NodesModel::Uid), u"f00bar"_s);
     QCOMPARE(text(model, i, NodesModel::Kind), u"foreign (/)"_s);
     QCOMPARE(text(model, i, NodesModel::Status), u"live"_s);
-    QVERIFY(!model.index(i, NodesModel::Connections).data().isValid());
+    QCOMPARE(model.index(i, NodesModel::Connections).data().toString(), u"0"_s); // none listed yet
     QVERIFY(!model.index(i, NodesModel::Memory).data().isValid());
 
     // Another namespace of the same server: the same row lists both.
@@ -472,7 +540,7 @@ void TestConsoleModels::nodesServerCountPlaceholder()
         QCOMPARE(model.row(i)->namespaces.contains(u"/chat"_s) && model.row(i)->unidentified,
                  false);
 
-    // And the one of "/" (swapped with the last row when not last itself).
+    // And the one of "/", from the middle.
     model.onServerCount(u"/"_s, 2);
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(spies.removed.size(), 2);
@@ -485,8 +553,8 @@ void TestConsoleModels::nodesServerCountPlaceholder()
     QCOMPARE(spies.reset.size(), 0);
 }
 
-// A placeholder row that is not the last row is removed by swapping with the last: every
-// uid must still lead to its own row afterwards, and the placeholder's uid to none.
+// A placeholder row that is not the last row is removed where it is: every uid must still lead
+// to its own row afterwards, and the placeholder's uid to none.
 void TestConsoleModels::nodesPlaceholderRemovedFromMiddle()
 {
     NodesModel model;
@@ -499,9 +567,15 @@ void TestConsoleModels::nodesPlaceholderRemovedFromMiddle()
     QCOMPARE(model.rowCount(), 3);
 
     ModelSpies spies(&model);
+    const QPersistentModelIndex nodeB = model.index(2, NodesModel::Name);
     model.onServerCount(u"/"_s, 2); // node-b was the unidentified one
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(spies.removed.size(), 1);
+    QCOMPARE(spies.removed.at(0).at(1).toInt(), 1); // where it was, not the last row
+    QCOMPARE(spies.removed.at(0).at(2).toInt(), 1);
+    QCOMPARE(spies.changed.size(), 0); // no row copied over another
+    QVERIFY(nodeB.isValid());
+    QCOMPARE(nodeB.data().toString(), u"node-b"_s);
     QCOMPARE(model.find(u"aaaaaa"_s)->presence.name, u"node-a"_s);
     QCOMPARE(model.find(u"bbbbbb"_s)->presence.name, u"node-b"_s);
     for (int i = 0; i < model.rowCount(); ++i)
@@ -590,6 +664,71 @@ void TestConsoleModels::nodesNameOf()
     QCOMPARE(model.nameOf(u"aaaaaa"_s), QString());
 }
 
+// A node that went stops ageing: its uptime is what its last record said, however long the
+// console keeps showing it.
+void TestConsoleModels::nodesUptimeStopsWhenGone()
+{
+    NodesModel model;
+    NodePresence leaving = presence(u"aaaaaa"_s, u"node-a"_s, {});
+    leaving.leaving = true;
+    model.onPresence(leaving);
+    model.onPresence(presence(u"bbbbbb"_s, u"node-b"_s, {{u"/"_s, 1}}));
+    QCOMPARE(model.find(u"aaaaaa"_s)->health, NodesModel::Health::Gone);
+    const int gone = model.indexOf(u"aaaaaa"_s), live = model.indexOf(u"bbbbbb"_s);
+    const qint64 frozen = leaving.time - leaving.startedAt; // 90.5 s
+    constexpr int SortRole = Qt::UserRole + 1;
+    QCOMPARE(model.index(gone, NodesModel::Uptime).data(SortRole).toLongLong(), frozen);
+    const qint64 liveBefore = model.index(live, NodesModel::Uptime).data(SortRole).toLongLong();
+    // A second and more later (the clock, not the console, is what is waited for).
+    QElapsedTimer clock;
+    clock.start();
+    QTRY_VERIFY_WITH_TIMEOUT(clock.elapsed() > 1100, 5000);
+    QCOMPARE(model.index(gone, NodesModel::Uptime).data(SortRole).toLongLong(), frozen);
+    QCOMPARE(text(model, gone, NodesModel::Uptime), u"1 min 30 s"_s);
+    QVERIFY(model.index(live, NodesModel::Uptime).data(SortRole).toLongLong() >= liveBefore + 1000);
+}
+
+// A foreign server's Sockets column counts the foreign sockets REMOTE_FETCH listed in its
+// namespaces; when another server answers in one of them too, the count is an upper bound.
+void TestConsoleModels::nodesForeignSocketCounts()
+{
+    NodesModel nodes;
+    QAbstractItemModelTester tester(&nodes, TesterMode);
+    SocketsModel sockets(&nodes);
+    connect(&sockets, &SocketsModel::foreignCountChanged, &nodes, &NodesModel::onForeignCount);
+    nodes.onPresence(presence(u"sbnode"_s, u"node-a"_s, {{u"/"_s, 1}}));
+    nodes.onUidSeen(u"f00bar"_s, u"/"_s);
+    sockets.onSocketEvents(u"sbnode"_s, {connectEvent(socket(u"/"_s, u"own"_s))});
+    const auto cellOf = [&nodes](const QString &uid, int role = Qt::DisplayRole) {
+        return nodes.index(nodes.indexOf(uid), NodesModel::Connections).data(role);
+    };
+    QCOMPARE(cellOf(u"f00bar"_s).toString(), u"0"_s);
+
+    ModelSpies spies(&nodes);
+    sockets.onForeignSockets(u"/"_s, {foreign(u"/"_s, u"f1"_s), foreign(u"/"_s, u"f2"_s),
+                                      foreign(u"/"_s, u"own"_s)}); // "own" is node-a's
+    QCOMPARE(cellOf(u"f00bar"_s).toInt(), 2);
+    QCOMPARE(cellOf(u"sbnode"_s).toInt(), 1); // a Switchboard node counts its own
+    QVERIFY(spies.changed.size() >= 1);
+    sockets.onForeignSockets(u"/chat"_s, {foreign(u"/chat"_s, u"c1"_s)});
+    QCOMPARE(cellOf(u"f00bar"_s).toInt(), 2); // not in /chat
+    nodes.onUidSeen(u"f00bar"_s, u"/chat"_s);
+    QCOMPARE(cellOf(u"f00bar"_s).toInt(), 3);
+
+    // A second foreign server in "/": who has which is unknown.
+    nodes.onUidSeen(u"baz999"_s, u"/"_s);
+    QCOMPARE(cellOf(u"f00bar"_s).toString(), u"≤ 3"_s);
+    QCOMPARE(cellOf(u"baz999"_s).toString(), u"≤ 2"_s);
+    QCOMPARE(cellOf(u"baz999"_s, Qt::UserRole + 1).toInt(), 2);
+    QVERIFY(cellOf(u"baz999"_s, Qt::ToolTipRole).toString().contains(u"REMOTE_FETCH"_s));
+
+    // Sockets that go stop counting.
+    sockets.onSocketEvents(u"sbnode"_s, {connectEvent(socket(u"/"_s, u"f2"_s))}); // claimed
+    QCOMPARE(cellOf(u"baz999"_s).toString(), u"≤ 1"_s);
+    sockets.clear();
+    QCOMPARE(cellOf(u"f00bar"_s).toString(), u"≤ 0"_s);
+}
+
 // ---- SocketsModel -------------------------------------------------------------------------
 
 void TestConsoleModels::socketsListPageUpserts()
@@ -612,7 +751,7 @@ void TestConsoleModels::socketsListPageUpserts()
     const SocketsModel::Row *r = model.find(u"/"_s, u"s1"_s);
     QVERIFY(r);
     QCOMPARE(r->nodeUid, u"aaaaaa"_s);
-    const int i = int(r - model.row(0));
+    const int i = positionOf(model, r);
     QCOMPARE(text(model, i, SocketsModel::Id), u"s1"_s);
     QCOMPARE(text(model, i, SocketsModel::Node), u"node-a"_s);
     QCOMPARE(text(model, i, SocketsModel::Id, SocketsModel::NodeUidRole), u"aaaaaa"_s);
@@ -630,12 +769,12 @@ void TestConsoleModels::socketsListPageUpserts()
 
     // A node the nodes model does not know shows its uid.
     model.onSocketList(page(u"unkown"_s, 0, true, {socket(u"/"_s, u"s9"_s)}));
-    const int j = int(model.find(u"/"_s, u"s9"_s) - model.row(0));
+    const int j = positionOf(model, model.find(u"/"_s, u"s9"_s));
     QCOMPARE(text(model, j, SocketsModel::Node), u"unkown"_s);
 
     // The same listing again with changes: rows updated in place.
     spies.clear();
-    QSignalSpy membership(&model, &SocketsModel::membership);
+    MembershipSpy membership(&model);
     s1.rooms = {u"alpha"_s, u"beta"_s};
     s1.address = u"10.1.1.1"_s;
     model.onSocketList(
@@ -668,7 +807,7 @@ void TestConsoleModels::socketsMultiPageListingRemovesUnlisted()
                                        connectEvent(socket(u"/"_s, u"b2"_s))});
     QCOMPARE(model.rowCount(), 8);
     ModelSpies spies(&model);
-    QSignalSpy membership(&model, &SocketsModel::membership);
+    MembershipSpy membership(&model);
 
     model.onSocketList(page(u"aaaaaa"_s, 0, false,
                             {socket(u"/"_s, u"a1"_s, {u"room"_s}), socket(u"/"_s, u"a2"_s)}));
@@ -678,7 +817,8 @@ void TestConsoleModels::socketsMultiPageListingRemovesUnlisted()
     QCOMPARE(spies.removed.size(), 0);
     model.onSocketList(page(u"aaaaaa"_s, 2, true, {}));
     QCOMPARE(model.rowCount(), 5);
-    QCOMPARE(spies.removed.size(), 3);
+    QCOMPARE(removedRows(spies.removed), 3);
+    QCOMPARE(spies.removed.size(), 2); // a3 alone, a5 and a6 together
     QCOMPARE(spies.inserted.size(), 0);
     QCOMPARE(spies.reset.size(), 0);
     QCOMPARE(socketIds(model),
@@ -713,7 +853,7 @@ void TestConsoleModels::socketsEvents()
     SocketsModel model(nullptr);
     QAbstractItemModelTester tester(&model, TesterMode);
     ModelSpies spies(&model);
-    QSignalSpy membership(&model, &SocketsModel::membership);
+    MembershipSpy membership(&model);
     using Kind = SocketEvent::Kind;
     const auto signal = [&membership](int n) {
         const QList<QVariant> &args = membership.at(n);
@@ -736,7 +876,7 @@ void TestConsoleModels::socketsEvents()
     QCOMPARE(membership.size(), 3);
     QCOMPARE(signal(1), u"/chat games s1 +"_s);
     QCOMPARE(signal(2), u"/chat lobby s2 +"_s);
-    const int i1 = int(model.find(u"/chat"_s, u"s1"_s) - model.row(0));
+    const int i1 = positionOf(model, model.find(u"/chat"_s, u"s1"_s));
     QCOMPARE(text(model, i1, SocketsModel::Rooms), u"games, lobby"_s);
     QCOMPARE(spies.inserted.size(), 0);
     QVERIFY(spies.changed.size() >= 2);
@@ -784,7 +924,7 @@ void TestConsoleModels::socketsNodeGone()
     model.onForeignSockets(u"/"_s, {foreign(u"/"_s, u"f1"_s)});
     QCOMPARE(model.rowCount(), 11);
     ModelSpies spies(&model);
-    QSignalSpy membership(&model, &SocketsModel::membership);
+    MembershipSpy membership(&model);
 
     NodePresence leaving = presence(u"aaaaaa"_s, u"node-a"_s, {});
     leaving.leaving = true;
@@ -815,7 +955,7 @@ void TestConsoleModels::socketsForeign()
     QAbstractItemModelTester tester(&model, TesterMode);
     model.onSocketEvents(u"aaaaaa"_s, {connectEvent(socket(u"/"_s, u"shared"_s, {u"sb"_s}))});
     ModelSpies spies(&model);
-    QSignalSpy membership(&model, &SocketsModel::membership);
+    MembershipSpy membership(&model);
 
     model.onForeignSockets(u"/"_s,
                            {foreign(u"/"_s, u"f1"_s, {u"lobby"_s}), foreign(u"/"_s, u"f2"_s),
@@ -827,7 +967,7 @@ void TestConsoleModels::socketsForeign()
     QVERIFY(f1);
     QCOMPARE(f1->nodeUid, QString());
     QVERIFY(f1->seenAt > 0);
-    const int i = int(f1 - model.row(0));
+    const int i = positionOf(model, f1);
     QCOMPARE(text(model, i, SocketsModel::Node), u"foreign server"_s);
     QCOMPARE(text(model, i, SocketsModel::Id, SocketsModel::NodeUidRole), QString());
     QCOMPARE(text(model, i, SocketsModel::Rooms), u"lobby"_s);
@@ -839,7 +979,7 @@ void TestConsoleModels::socketsForeign()
     QCOMPARE(shared->nodeUid, u"aaaaaa"_s);
     QCOMPARE(shared->socket.rooms, QStringList{u"sb"_s});
     QCOMPARE(shared->socket.address, u"127.0.0.1"_s);
-    QCOMPARE(text(model, int(shared - model.row(0)), SocketsModel::Node), u"node-a"_s);
+    QCOMPARE(text(model, positionOf(model, shared), SocketsModel::Node), u"node-a"_s);
 
     // Another namespace is listed on its own; the same id there is another socket.
     model.onForeignSockets(u"/chat"_s, {foreign(u"/chat"_s, u"f1"_s)});
@@ -865,14 +1005,14 @@ void TestConsoleModels::socketsForeign()
     QCOMPARE(spies.reset.size(), 0);
 }
 
-// Removing rows in every position: each removal moves the last row into the hole.
-void TestConsoleModels::socketsSwapRemovalKeepsIndex()
+// Removing rows in every position, one at a time: the index and the rooms stay exact.
+void TestConsoleModels::socketsRemovalKeepsIndex()
 {
     SocketsModel model(nullptr);
     QAbstractItemModelTester tester(&model, TesterMode);
     RoomsModel rooms;
     QAbstractItemModelTester roomsTester(&rooms, TesterMode);
-    connect(&model, &SocketsModel::membership, &rooms, &RoomsModel::onMembership);
+    connect(&model, &SocketsModel::membershipsChanged, &rooms, &RoomsModel::onMemberships);
     constexpr int Count = 40;
     QList<SocketEvent> events;
     for (int n = 0; n < Count; ++n)
@@ -907,6 +1047,107 @@ void TestConsoleModels::socketsSwapRemovalKeepsIndex()
     QCOMPARE(rooms.rowCount(), 0);
 }
 
+// What the sockets view's Disconnect would hit: the sockets of the selected rows of its proxy.
+QMap<QString, QStringList> selectedIds(const QItemSelectionModel &selection)
+{
+#ifdef OLD_API
+    QMap<QString, QStringList> out;
+    const auto *filter = static_cast<const QSortFilterProxyModel *>(selection.model());
+    const auto *model = static_cast<const SocketsModel *>(filter->sourceModel());
+    for (const QModelIndex &index : selection.selectedRows())
+        if (const SocketsModel::Row *r = model->row(filter->mapToSource(index).row()))
+            out[r->socket.nsp].append(r->socket.id);
+    return out;
+#else
+    return switchboard::console::selectedSockets(selection);
+#endif
+}
+
+void TestConsoleModels::socketsSelectionFollowsItsSocket_data()
+{
+    QTest::addColumn<int>("sortColumn");
+    QTest::addColumn<Qt::SortOrder>("order");
+    QTest::addRow("unsorted, as the view starts") << -1 << Qt::AscendingOrder;
+    QTest::addRow("sorted by id, descending") << int(SocketsModel::Id) << Qt::DescendingOrder;
+    QTest::addRow("sorted by rooms") << int(SocketsModel::Rooms) << Qt::AscendingOrder;
+}
+
+// The user selects socket X; other sockets go, in every position, alone and in batches (a
+// batch of many rows far apart is announced as one change of layout): the selection, a
+// persistent index, and what Disconnect would hit stay X. When X itself goes, nothing is
+// selected.
+void TestConsoleModels::socketsSelectionFollowsItsSocket()
+{
+    QFETCH(int, sortColumn);
+    QFETCH(Qt::SortOrder, order);
+    SocketsModel model(nullptr);
+    QAbstractItemModelTester tester(&model, TesterMode);
+    SocketsFilter filter; // as the sockets view sets it up
+    filter.setSourceModel(&model);
+    filter.setSortRole(SocketsModel::SortRole);
+    filter.sort(sortColumn, order);
+    QAbstractItemModelTester filterTester(&filter, TesterMode);
+    QItemSelectionModel selection(&filter);
+    constexpr int Count = 60;
+    const auto id = [](int n) { return u"s%1"_s.arg(n, 2, 10, QLatin1Char('0')); };
+    QList<SocketEvent> events;
+    for (int n = 1; n <= Count; ++n)
+        events << connectEvent(socket(u"/"_s, id(n), {u"r%1"_s.arg(n % 3)}));
+    model.onSocketEvents(u"aaaaaa"_s, events);
+    const auto proxyRowOf = [&filter](const QString &wanted) {
+        for (int r = 0; r < filter.rowCount(); ++r)
+            if (filter.index(r, SocketsModel::Id).data().toString() == wanted)
+                return r;
+        return -1;
+    };
+    // X is the last row of the model: the one the old swap moved into every hole.
+    const QString x = id(Count);
+    selection.select(filter.index(proxyRowOf(x), 0),
+                     QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    const QPersistentModelIndex persistent = filter.index(proxyRowOf(x), SocketsModel::Id);
+    const QMap<QString, QStringList> justX{{u"/"_s, {x}}};
+    QCOMPARE(selectedIds(selection), justX);
+
+    for (int gone : {2, 1, Count - 1, 4}) {
+        model.onSocketEvents(u"aaaaaa"_s, {disconnectEvent(u"/"_s, id(gone))});
+        QVERIFY2(persistent.isValid(), qPrintable(id(gone)));
+        QCOMPARE(persistent.data().toString(), x);
+        QCOMPARE(selectedIds(selection), justX);
+        QCOMPARE(socketIndexErrors(model), QString());
+    }
+    // A few in one batch, X's neighbour among them: one removal per run of rows.
+    ModelSpies spies(&model);
+    model.onSocketEvents(u"aaaaaa"_s,
+                         {disconnectEvent(u"/"_s, id(3)), disconnectEvent(u"/"_s, id(Count - 2)),
+                          disconnectEvent(u"/"_s, id(5))});
+    QCOMPARE(spies.removed.size(), 2); // s03 and s05 are neighbours now
+    QCOMPARE(spies.layout.size(), 0);
+    QCOMPARE(persistent.data().toString(), x);
+    QCOMPARE(selectedIds(selection), justX);
+
+    // Many far apart in one batch: one change of layout, and X stays selected.
+    spies.clear();
+    QList<SocketEvent> scattered;
+    for (int n = 7; n < Count - 2; n += 2)
+        scattered << disconnectEvent(u"/"_s, id(n));
+    QVERIFY(scattered.size() > SocketsModel::MaxSeparateRemovals);
+    model.onSocketEvents(u"aaaaaa"_s, scattered);
+    QCOMPARE(spies.layout.size(), 1);
+    QCOMPARE(spies.removed.size(), 0);
+    QCOMPARE(spies.reset.size(), 0);
+    QCOMPARE(model.rowCount(), Count - 7 - int(scattered.size()));
+    QCOMPARE(socketIndexErrors(model), QString());
+    QVERIFY(persistent.isValid());
+    QCOMPARE(persistent.data().toString(), x);
+    QCOMPARE(selectedIds(selection), justX);
+
+    // The selected socket itself goes: Disconnect has nothing to hit, least of all another.
+    model.onSocketEvents(u"aaaaaa"_s, {disconnectEvent(u"/"_s, x)});
+    QVERIFY(!persistent.isValid());
+    QCOMPARE(selectedIds(selection), (QMap<QString, QStringList>{}));
+    QVERIFY(!model.find(u"/"_s, x));
+}
+
 // ---- RoomsModel ---------------------------------------------------------------------------
 
 void TestConsoleModels::roomsCountsAndMembers()
@@ -914,7 +1155,7 @@ void TestConsoleModels::roomsCountsAndMembers()
     SocketsModel sockets(nullptr);
     RoomsModel model;
     QAbstractItemModelTester tester(&model, TesterMode);
-    connect(&sockets, &SocketsModel::membership, &model, &RoomsModel::onMembership);
+    connect(&sockets, &SocketsModel::membershipsChanged, &model, &RoomsModel::onMemberships);
     ModelSpies spies(&model);
     using Kind = SocketEvent::Kind;
 
@@ -967,7 +1208,7 @@ void TestConsoleModels::roomsCountsAndMembers()
     QCOMPARE(spies.removed.size(), 3);
     QCOMPARE(spies.reset.size(), 0);
 
-    // Clearing the sockets takes every membership away: the rooms empty row by row.
+    // Clearing the sockets takes every membership away: the rooms empty.
     sockets.onSocketEvents(u"aaaaaa"_s, {connectEvent(socket(u"/"_s, u"s1"_s, {u"a"_s, u"b"_s})),
                                          connectEvent(socket(u"/"_s, u"s2"_s, {u"b"_s}))});
     QCOMPARE(model.rowCount(), 2);
@@ -976,7 +1217,8 @@ void TestConsoleModels::roomsCountsAndMembers()
     QCOMPARE(socketsReset.size(), 1);
     QCOMPARE(sockets.rowCount(), 0);
     QCOMPARE(model.rowCount(), 0);
-    QCOMPARE(spies.removed.size(), 5);
+    QCOMPARE(removedRows(spies.removed), 5);
+    QCOMPARE(spies.removed.size(), 4); // both rooms of the clear() in one
     QCOMPARE(spies.reset.size(), 0);
 
     // A removal for an unknown room is ignored; clear() resets.
@@ -1224,14 +1466,9 @@ void TestConsoleModels::trafficExportJsonLines()
     model.onTraffic(empty);
     QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, TrafficModel::FlushMs * 10);
 
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString path = dir.filePath(u"traffic.jsonl"_s);
     QString error;
-    QVERIFY2(model.exportJsonLines(path, &error), qPrintable(error));
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const QByteArray content = file.readAll();
+    const QByteArray content = exportOf(model, &error);
+    QVERIFY2(!content.isNull(), qPrintable(error));
     QVERIFY(content.endsWith('\n'));
     const QList<QByteArray> lines = content.chopped(1).split('\n');
     QCOMPARE(lines.size(), 3);
@@ -1274,6 +1511,10 @@ void TestConsoleModels::trafficExportJsonLines()
     QCOMPARE(last.value(u"time"_s).toString(), u"1970-01-01T00:00:00.000Z"_s);
 
     // Exporting again truncates.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"traffic.jsonl"_s);
+    QVERIFY(model.exportJsonLines(path, &error));
     QVERIFY(model.exportJsonLines(path, &error));
     QCOMPARE(QFile(path).size(), content.size());
 }
@@ -1339,10 +1580,116 @@ void TestConsoleModels::trafficFilter()
     QCOMPARE(filter.rowCount(), 22);
 }
 
+namespace {
+// The traffic records the watcher makes of pub/sub messages fed to it as Redis delivers them.
+QList<TrafficRecord> trafficOf(const QList<std::pair<QByteArray, QByteArray>> &messages)
+{
+    ClusterWatcher watcher;
+    QList<TrafficRecord> records;
+    QObject::connect(&watcher, &ClusterWatcher::traffic,
+                     [&records](const TrafficRecord &r) { records << r; });
+    for (const auto &[channel, payload] : messages) {
+        const QByteArray pattern = channel.startsWith("socket.io-request#") ? "socket.io-request#*"
+                                   : channel.startsWith("socket.io-response#")
+                                       ? "socket.io-response#*"
+                                       : "socket.io#*";
+        watcher.onPatternMessage(pattern, channel, payload);
+    }
+    return records;
+}
+} // namespace
+
+// The Kind column says what went by in one spelling: a broadcast, a broadcast with acks (the
+// adapter's BROADCAST request), the other requests and their responses, all lower-case.
+void TestConsoleModels::trafficKindsOneSpelling()
+{
+    using switchboard::cluster::BroadcastMessage;
+    BroadcastMessage broadcast;
+    broadcast.uid = u"abc123"_s;
+    broadcast.nsp = u"/"_s;
+    broadcast.data = {u"news"_s, 1};
+    const QVariantMap withAcks{
+        {u"uid"_s, u"abc123"_s},
+        {u"requestId"_s, u"r1"_s},
+        {u"type"_s, 7},
+        {u"packet"_s,
+         QVariantMap{{u"nsp"_s, u"/"_s}, {u"type"_s, 2}, {u"data"_s, QVariantList{u"q"_s}}}},
+        {u"opts"_s, QVariantMap{{u"rooms"_s, QVariantList{}}, {u"except"_s, QVariantList{}}}}};
+    const QVariantMap join{{u"uid"_s, u"abc123"_s},
+                           {u"type"_s, 2},
+                           {u"rooms"_s, QVariantList{u"vip"_s}},
+                           {u"opts"_s, QVariantMap{{u"rooms"_s, QVariantList{u"s1"_s}}}}};
+    const QVariantMap count{{u"type"_s, 8}, {u"requestId"_s, u"r1"_s}, {u"clientCount"_s, 2}};
+    const QList<TrafficRecord> records = trafficOf({
+        {"socket.io#/#", switchboard::cluster::encodeBroadcast(broadcast)},
+        {"socket.io-request#/#", switchboard::msgpack::encode(withAcks)},
+        {"socket.io-request#/#", switchboard::cluster::encodeJson(join)},
+        {"socket.io-response#/#", switchboard::cluster::encodeJson(count)},
+    });
+    QStringList kinds;
+    for (const TrafficRecord &r : records)
+        kinds << r.kind;
+    QCOMPARE(kinds, (QStringList{u"broadcast"_s, u"broadcast with acks"_s, u"remote join"_s,
+                                 u"broadcast client count response"_s}));
+    for (const QString &kind : std::as_const(kinds))
+        QCOMPARE(kind, kind.toLower());
+}
+
+// A Node.js server's REMOTE_FETCH answer carries every socket's handshake, credentials
+// included. The console keeps their names and never their values: not in any role of the
+// traffic table, not in the export.
+void TestConsoleModels::remoteFetchAnswerShowsNoSecrets()
+{
+    const QVariantMap handshake{
+        {u"address"_s, u"10.0.0.9"_s},
+        {u"auth"_s, QVariantMap{{u"token"_s, u"s3cret"_s}, {u"user"_s, u"ann"_s}}},
+        {u"headers"_s, QVariantMap{{u"authorization"_s, u"Bearer s3cret"_s},
+                                   {u"Cookie"_s, u"sid=s3cret"_s},
+                                   {u"sec-websocket-protocol"_s, u"s3cret"_s},
+                                   {u"user-agent"_s, u"node"_s}}},
+        {u"issued"_s, qint64(1795312888000)},
+        {u"query"_s, QVariantMap{{u"EIO"_s, u"4"_s}}}};
+    const QVariantMap answer{
+        {u"requestId"_s, u"f1"_s},
+        {u"sockets"_s, QVariantList{QVariantMap{{u"id"_s, u"sock1"_s},
+                                                {u"handshake"_s, handshake},
+                                                {u"rooms"_s, QVariantList{u"sock1"_s}}}}}};
+    const QByteArray payload = switchboard::cluster::encodeJson(answer);
+    QVERIFY(payload.contains("s3cret"));
+    const QList<TrafficRecord> records = trafficOf({{"socket.io-response#/#", payload}});
+    QCOMPARE(records.size(), 1);
+
+    TrafficModel model(nullptr);
+    for (const TrafficRecord &r : records)
+        model.onTraffic(r);
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 1, TrafficModel::FlushMs * 10);
+    const QString preview = text(model, 0, TrafficModel::Preview);
+    for (const char *name : {"token", "user", "authorization", "Cookie", "sec-websocket-protocol"})
+        QVERIFY2(preview.contains(QLatin1String(name)), qPrintable(preview));
+    QVERIFY2(preview.contains(u"[redacted]"_s), qPrintable(preview));
+    QVERIFY2(preview.contains(u"user-agent\":\"node"_s), qPrintable(preview)); // not a secret
+    for (int c = 0; c < model.columnCount(); ++c)
+        for (int role = 0; role <= Qt::UserRole + 8; ++role)
+            QVERIFY2(!model.index(0, c).data(role).toString().contains(u"s3cret"_s),
+                     qPrintable(u"column %1 role %2"_s.arg(c).arg(role)));
+    QString error;
+    const QByteArray exported = exportOf(model, &error);
+    QVERIFY2(!exported.isNull(), qPrintable(error));
+    QVERIFY(exported.contains("sock1"));
+    QVERIFY2(!exported.contains("s3cret"), exported.constData());
+
+    // The values go wherever the handshake is, whatever shape the rest has.
+    const QVariant cleaned = switchboard::console::withoutCredentials(
+        QVariantList{answer, QVariantMap{{u"handshake"_s, QVariantMap{{u"auth"_s, u"s3cret"_s}}}}});
+    QVERIFY(!QString::fromUtf8(switchboard::json::serialize(cleaned)).contains(u"s3cret"_s));
+}
+
 // ---- volume -------------------------------------------------------------------------------
 
 // 20 000 sockets and 5 000 traffic records: the counts are right and the number of model
-// signals grows with the changes, never with resets (and for traffic, with the flushes).
+// signals grows with the batches of changes, never with resets or with the sockets (and for
+// traffic, with the flushes). The proxies the views use, sorted as the views sort, re-sort
+// once per batch, not once per socket that goes.
 void TestConsoleModels::volume()
 {
     NodesModel nodes;
@@ -1350,14 +1697,25 @@ void TestConsoleModels::volume()
     nodes.onPresence(presence(u"bbbbbb"_s, u"node-b"_s, {{u"/"_s, 10000}}));
     SocketsModel sockets(&nodes);
     RoomsModel rooms;
-    connect(&sockets, &SocketsModel::membership, &rooms, &RoomsModel::onMembership);
+    connect(&sockets, &SocketsModel::membershipsChanged, &rooms, &RoomsModel::onMemberships);
+    SocketsFilter socketsProxy; // the sockets view's, sorted by a click on "Socket id"
+    socketsProxy.setSourceModel(&sockets);
+    socketsProxy.setSortRole(SocketsModel::SortRole);
+    socketsProxy.sort(SocketsModel::Id, Qt::DescendingOrder);
+    QSortFilterProxyModel roomsProxy; // the rooms view's, biggest rooms first
+    roomsProxy.setSourceModel(&rooms);
+    roomsProxy.setSortRole(Qt::UserRole + 1);
+    roomsProxy.sort(RoomsModel::Members, Qt::DescendingOrder);
     // No QAbstractItemModelTester here: it walks the whole model after every insertion,
     // which makes 20 000 insertions quadratic. The other tests run it on the same code paths.
     ModelSpies socketSpies(&sockets);
     ModelSpies roomSpies(&rooms);
+    ModelSpies socketsProxySpies(&socketsProxy);
+    ModelSpies roomsProxySpies(&roomsProxy);
 
     constexpr int Sockets = 20000;
     constexpr int Batch = 500;
+    constexpr int Batches = Sockets / Batch;
     constexpr int Rooms = 100;
     const auto id = [](int n) { return u"sock%1"_s.arg(n, 6, 10, QLatin1Char('0')); };
     for (int first = 0; first < Sockets; first += Batch) {
@@ -1368,14 +1726,17 @@ void TestConsoleModels::volume()
         sockets.onSocketEvents(first % 2000 < 1000 ? u"aaaaaa"_s : u"bbbbbb"_s, events);
     }
     QCOMPARE(sockets.rowCount(), Sockets);
+    QCOMPARE(socketsProxy.rowCount(), Sockets);
     QCOMPARE(socketSpies.inserted.size(), Sockets);
     QCOMPARE(socketSpies.changed.size(), 0);
     QCOMPARE(socketSpies.removed.size(), 0);
     QCOMPARE(socketSpies.reset.size(), 0);
     QCOMPARE(rooms.rowCount(), Rooms);
     QCOMPARE(roomSpies.inserted.size(), Rooms);
-    QCOMPARE(roomSpies.changed.size(), Sockets); // one count update per membership
+    QCOMPARE(roomSpies.changed.size(), Batches); // member counts: once per batch
     QCOMPARE(roomSpies.reset.size(), 0);
+    QVERIFY2(roomsProxySpies.layout.size() <= Batches,
+             qPrintable(QString::number(roomsProxySpies.layout.size())));
     for (int i = 0; i < rooms.rowCount(); ++i)
         QCOMPARE(rooms.index(i, RoomsModel::Members).data().toInt(), Sockets / Rooms);
     QCOMPARE(socketIndexErrors(sockets), QString());
@@ -1395,8 +1756,11 @@ void TestConsoleModels::volume()
     QCOMPARE(socketSpies.removed.size(), 0);
     QCOMPARE(socketSpies.reset.size(), 0);
 
-    // Every other socket disconnects.
+    // Every other socket disconnects: 10 000 removals far apart, in 40 batches.
+    socketSpies.clear();
     roomSpies.clear();
+    socketsProxySpies.clear();
+    roomsProxySpies.clear();
     for (int first = 0; first < Sockets; first += Batch) {
         QList<SocketEvent> events;
         for (int n = first; n < first + Batch; n += 2)
@@ -1404,18 +1768,32 @@ void TestConsoleModels::volume()
         sockets.onSocketEvents(first % 2000 < 1000 ? u"aaaaaa"_s : u"bbbbbb"_s, events);
     }
     QCOMPARE(sockets.rowCount(), Sockets / 2);
-    QCOMPARE(socketSpies.removed.size(), Sockets / 2);
+    QCOMPARE(socketsProxy.rowCount(), Sockets / 2);
+    // One announcement per batch, not 10 000; the same through the sorted proxy.
+    QCOMPARE(socketSpies.removed.size() + socketSpies.layout.size(), Batches);
     QCOMPARE(socketSpies.reset.size(), 0);
+    QCOMPARE(socketsProxySpies.removed.size() + socketsProxySpies.layout.size(), Batches);
+    QCOMPARE(socketsProxySpies.reset.size(), 0);
     QCOMPARE(rooms.rowCount(), Rooms / 2); // even rooms held only even sockets
-    QCOMPARE(roomSpies.removed.size(), Rooms / 2);
     QCOMPARE(roomSpies.reset.size(), 0);
+    // Per batch at most one re-sort for the counts and one announcement for emptied rooms.
+    QVERIFY2(roomsProxySpies.layout.size() + roomsProxySpies.removed.size() <= 2 * Batches,
+             qPrintable(u"%1 layouts, %2 removals"_s.arg(roomsProxySpies.layout.size())
+                            .arg(roomsProxySpies.removed.size())));
+    QCOMPARE(roomsProxy.rowCount(), Rooms / 2);
     QCOMPARE(socketIndexErrors(sockets), QString());
     for (int i = 0; i < sockets.rowCount(); ++i)
         QVERIFY(sockets.row(i)->socket.id.back().digitValue() % 2 == 1);
+    for (int r = 1; r < socketsProxy.rowCount(); ++r)
+        QVERIFY(socketsProxy.index(r - 1, 0).data().toString() >
+                socketsProxy.index(r, 0).data().toString());
 
-    // Node b goes: its sockets go.
+    // Node b goes: its sockets go, one announcement per run of its rows.
+    socketSpies.clear();
     sockets.onNodeGone(u"bbbbbb"_s);
     QCOMPARE(sockets.rowCount(), Sockets / 4);
+    QCOMPARE(socketSpies.removed.size(), Sockets / 2000); // its 10 blocks of 1 000
+    QCOMPARE(removedRows(socketSpies.removed), Sockets / 4);
     QCOMPARE(socketIndexErrors(sockets), QString());
     QCOMPARE(socketSpies.reset.size(), 0);
 

@@ -5,6 +5,8 @@
 #include "switchboard/logging.h"
 #include "switchboard/msgpackvariant.h"
 
+#include <utility>
+
 namespace switchboard::console {
 
 using cluster::RequestType;
@@ -13,14 +15,42 @@ namespace {
 
 constexpr int PreviewChars = 300;
 
-const char *requestName(int type)
+// One spelling for every kind of traffic: lower-case words, whatever the adapter calls the
+// request type (a plain broadcast and a broadcast with acks differ by name, not by case).
+QString kindName(int type)
 {
     static constexpr const char *names[] = {
-        "SOCKETS",          "ALL_ROOMS",         "REMOTE_JOIN",
-        "REMOTE_LEAVE",     "REMOTE_DISCONNECT", "REMOTE_FETCH",
-        "SERVER_SIDE_EMIT", "BROADCAST",         "BROADCAST_CLIENT_COUNT",
-        "BROADCAST_ACK"};
-    return type >= 0 && type < int(std::size(names)) ? names[type] : "UNKNOWN";
+        "sockets",          "all rooms",           "remote join",
+        "remote leave",     "remote disconnect",   "remote fetch",
+        "server-side emit", "broadcast with acks", "broadcast client count",
+        "broadcast ack"};
+    return QString::fromLatin1(type >= 0 && type < int(std::size(names)) ? names[type]
+                                                                         : "unknown request");
+}
+
+// A REMOTE_FETCH answer of a Node.js server carries each socket's whole handshake: the names
+// of its credentials stay, their values do not.
+QVariantMap withoutHandshakeSecrets(QVariantMap handshake)
+{
+    static const QString redacted = QStringLiteral("[redacted]");
+    if (auto auth = handshake.find(QStringLiteral("auth")); auth != handshake.end()) {
+        if (auth->typeId() == QMetaType::QVariantMap) {
+            QVariantMap fields = auth->toMap();
+            for (QVariant &value : fields)
+                value = redacted;
+            *auth = fields;
+        } else if (!auth->isNull()) {
+            *auth = redacted;
+        }
+    }
+    if (auto headers = handshake.find(QStringLiteral("headers")); headers != handshake.end()) {
+        QVariantMap fields = headers->toMap();
+        for (auto it = fields.begin(); it != fields.end(); ++it)
+            if (isCredentialHeader(it.key()))
+                *it = redacted;
+        *headers = fields;
+    }
+    return handshake;
 }
 
 // Binary leaves shown as a size: the preview is text.
@@ -49,7 +79,7 @@ QVariant printable(const QVariant &value)
 
 QString preview(const QVariant &value)
 {
-    QString text = QString::fromUtf8(json::serialize(printable(value)));
+    QString text = QString::fromUtf8(json::serialize(printable(withoutCredentials(value))));
     if (text.size() > PreviewChars) {
         text.truncate(PreviewChars);
         text += u'…';
@@ -82,6 +112,37 @@ ForeignSocket foreignFromWire(const QString &nsp, const QVariantMap &wire)
 }
 
 } // namespace
+
+bool isCredentialHeader(const QString &name)
+{
+    for (const char *header :
+         {"authorization", "cookie", "sec-websocket-protocol", "proxy-authorization"})
+        if (name.compare(QLatin1String(header), Qt::CaseInsensitive) == 0)
+            return true;
+    return false;
+}
+
+QVariant withoutCredentials(const QVariant &value)
+{
+    switch (value.typeId()) {
+    case QMetaType::QVariantList: {
+        QVariantList out = value.toList();
+        for (QVariant &item : out)
+            item = withoutCredentials(item);
+        return out;
+    }
+    case QMetaType::QVariantMap: {
+        QVariantMap out = value.toMap();
+        for (auto it = out.begin(); it != out.end(); ++it)
+            *it = it.key() == u"handshake" && it->typeId() == QMetaType::QVariantMap
+                      ? QVariant(withoutHandshakeSecrets(it->toMap()))
+                      : withoutCredentials(*it);
+        return out;
+    }
+    default:
+        return value;
+    }
+}
 
 ClusterWatcher::ClusterWatcher(QObject *parent)
     : QObject(parent), m_uid(ConsoleUidPrefix.toString() + randomToken(6))
@@ -143,12 +204,14 @@ void ClusterWatcher::disconnectFrom()
     m_nodeSeen.clear();
     m_lastForeignFetch.clear();
     m_fetchRequests.clear();
-    for (auto it = m_acks.begin(); it != m_acks.end(); ++it)
-        if (it->done)
-            it->done(QStringLiteral("disconnected"), it->clients, it->replies);
-    m_acks.clear();
+    // The callbacks may call the watcher again (another inject, disconnectFrom, connectTo):
+    // the acks leave it, and it is in its final state, before the first one runs.
+    const QHash<QString, PendingAck> acks = std::exchange(m_acks, {});
     if (m_state != State::Disconnected)
         setState(State::Disconnected, {});
+    for (const PendingAck &ack : acks)
+        if (ack.done)
+            ack.done(QStringLiteral("disconnected"), ack.clients, ack.replies);
 }
 
 void ClusterWatcher::onSubscriberUp()
@@ -457,7 +520,9 @@ void ClusterWatcher::onRequestOrResponse(const QByteArray &channel, const QByteA
     const QVariantMap &map = *decoded;
     const QString nsp = m_channels.namespaceOf(channel).value_or(QString());
     const QString requestId = map.value(QStringLiteral("requestId")).toString();
-    const int type = map.value(QStringLiteral("type"), -1).toInt();
+    int type = map.value(QStringLiteral("type"), -1).toInt();
+    if (!request && type < 0 && m_fetchRequests.contains(requestId))
+        type = int(RequestType::RemoteFetch); // the adapter's answers to it carry no type
 
     if (!request) {
         if (const auto nspOf = m_fetchRequests.constFind(requestId);
@@ -481,8 +546,7 @@ void ClusterWatcher::onRequestOrResponse(const QByteArray &channel, const QByteA
     TrafficRecord record;
     record.time = QDateTime::currentMSecsSinceEpoch();
     record.origin = map.value(QStringLiteral("uid")).toString();
-    record.kind = request ? QString::fromLatin1(requestName(type))
-                          : QStringLiteral("response %1").arg(QLatin1String(requestName(type)));
+    record.kind = request ? kindName(type) : tr("%1 response").arg(kindName(type));
     record.nsp = nsp;
     const QVariantMap opts = map.value(QStringLiteral("opts")).toMap();
     record.rooms = strings(opts.value(QStringLiteral("rooms")));

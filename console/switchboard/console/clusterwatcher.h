@@ -26,7 +26,7 @@ struct TrafficRecord
 {
     qint64 time = 0; // ms since the epoch, when the console received it
     QString origin;  // publisher uid ("emitter" for @socket.io/redis-emitter, "" unknown)
-    QString kind;    // "broadcast", or the request/response type name ("REMOTE_JOIN", ...)
+    QString kind;    // "broadcast", or the request's kind ("remote join", "remote fetch response")
     QString nsp;
     QStringList rooms;
     QStringList except;
@@ -45,6 +45,13 @@ struct ForeignSocket
     qint64 connectedAt = 0;
     QStringList authKeys;
 };
+
+// `value` with the credential values of every socket handshake in it replaced by
+// "[redacted]": `auth` fields and the Authorization, Cookie, Sec-WebSocket-Protocol (and
+// Proxy-Authorization) headers, names kept. Foreign servers send whole handshakes in their
+// REMOTE_FETCH answers; the console shows, previews and exports only what this leaves.
+QVariant withoutCredentials(const QVariant &value);
+bool isCredentialHeader(const QString &name);
 
 class ClusterWatcher : public QObject
 {
@@ -92,6 +99,11 @@ public:
 
     qint64 messagesSeen() const { return m_messagesSeen; }
 
+    // A message of a pattern subscription, as the subscriber delivers it (public for tests and
+    // replays: they feed recorded traffic without Redis).
+    void onPatternMessage(const QByteArray &pattern, const QByteArray &channel,
+                          const QByteArray &payload);
+
 Q_SIGNALS:
     void stateChanged(switchboard::console::ClusterWatcher::State state, const QString &detail);
     void presence(const switchboard::cluster::NodePresence &record);
@@ -109,8 +121,6 @@ private:
     void onSubscriberUp();
     void onSubscriberDown(const QString &reason);
     void onMessage(const QByteArray &channel, const QByteArray &payload);
-    void onPatternMessage(const QByteArray &pattern, const QByteArray &channel,
-                          const QByteArray &payload);
     void acceptPresence(const cluster::NodePresence &record);
     void onBroadcast(const QByteArray &channel, const QByteArray &payload);
     void onRequestOrResponse(const QByteArray &channel, const QByteArray &payload, bool request);

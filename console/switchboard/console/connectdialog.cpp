@@ -81,6 +81,19 @@ void RecentConnections::remember(Entry entry)
     save(entries);
 }
 
+void RecentConnections::remember(const redis::Url &url, const QString &key)
+{
+    Entry entry;
+    entry.url = withoutCredentials(url);
+    entry.user = url.user;
+    entry.key = key;
+    for (const Entry &known : load())
+        if (known.url == entry.url && known.user == entry.user && known.key == entry.key)
+            entry.rememberPassword = known.rememberPassword;
+    entry.password = url.password;
+    remember(entry);
+}
+
 void RecentConnections::forget(const Entry &entry)
 {
     QList<Entry> entries = load();

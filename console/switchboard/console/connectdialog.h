@@ -37,6 +37,9 @@ public:
     // Puts `entry` first (replacing the entry of the same URL, user and key) and drops the
     // password unless it is to be remembered.
     void remember(Entry entry);
+    // Records a connection made without the dialog (--redis): the password only if this
+    // connection's entry already keeps one.
+    void remember(const redis::Url &url, const QString &key);
     void forget(const Entry &entry);
 
 private:

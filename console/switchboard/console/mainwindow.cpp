@@ -92,7 +92,8 @@ void MainWindow::createModels()
     connect(m_watcher, &ClusterWatcher::socketEvents, m_sockets, &SocketsModel::onSocketEvents);
     connect(m_watcher, &ClusterWatcher::foreignSockets, m_sockets, &SocketsModel::onForeignSockets);
     connect(m_nodes, &NodesModel::nodeGone, m_sockets, &SocketsModel::onNodeGone);
-    connect(m_sockets, &SocketsModel::membership, m_rooms, &RoomsModel::onMembership);
+    connect(m_sockets, &SocketsModel::membershipsChanged, m_rooms, &RoomsModel::onMemberships);
+    connect(m_sockets, &SocketsModel::foreignCountChanged, m_nodes, &NodesModel::onForeignCount);
     connect(m_watcher, &ClusterWatcher::traffic, m_traffic, &TrafficModel::onTraffic);
 }
 
@@ -235,6 +236,13 @@ void MainWindow::connectTo(const redis::Url &url, const QString &key)
     m_key = key;
     m_watcher->connectTo(url, key);
     updateTitle();
+}
+
+void MainWindow::connectAndRemember(const redis::Url &url, const QString &key)
+{
+    QSettings settings;
+    RecentConnections(&settings).remember(url, key);
+    connectTo(url, key);
 }
 
 void MainWindow::disconnectFromCluster()

@@ -55,6 +55,9 @@ public:
     // The key the connect dialog proposes (--key).
     void setDefaultKey(const QString &key) { m_defaultKey = key; }
     void connectTo(const redis::Url &url, const QString &key);
+    // connectTo() for a connection chosen outside the connect dialog (--redis): it goes into
+    // the recent connections as the dialog's do.
+    void connectAndRemember(const redis::Url &url, const QString &key);
 
     // Shows the tab named "nodes", "sockets", "rooms", "traffic" or "charts", or the one that is
     // or holds the widget of that objectName ("socketsView", "roomMembers", ...).

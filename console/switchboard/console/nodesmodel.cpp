@@ -45,7 +45,7 @@ QStringList nodesModelTitles()
 }
 } // namespace
 
-NodesModel::NodesModel(QObject *parent) : TableModel(nodesModelTitles(), parent)
+NodesModel::NodesModel(QObject *parent) : KeyedTableModel(nodesModelTitles(), parent)
 {
     m_tick.setInterval(500);
     connect(&m_tick, &QTimer::timeout, this, &NodesModel::updateHealth);
@@ -54,9 +54,9 @@ NodesModel::NodesModel(QObject *parent) : TableModel(nodesModelTitles(), parent)
 
 QVariant NodesModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= m_rows.size())
+    if (!index.isValid() || !row(index.row()))
         return {};
-    const Row &r = m_rows.at(index.row());
+    const Row &r = *row(index.row());
     const cluster::NodePresence &p = r.presence;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (role == Qt::ForegroundRole && r.health != Health::Live)
@@ -83,12 +83,31 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
                    : tr("Switchboard %1").arg(p.version);
     case Address:
         return p.address;
-    case Uptime:
+    case Uptime: {
         if (r.foreign || p.startedAt == 0)
             return {};
-        return sortRole ? QVariant(p.startedAt) : QVariant(formatDuration(now - p.startedAt));
-    case Connections:
-        return r.foreign ? QVariant() : QVariant(connections);
+        // A gone node's uptime is what its last record said; both times are its own clock's.
+        const qint64 uptime = (r.health != Health::Gone ? now
+                               : p.time > 0             ? p.time
+                                                        : r.lastSeen) -
+                              p.startedAt;
+        return sortRole ? QVariant(uptime) : QVariant(formatDuration(uptime));
+    }
+    case Connections: {
+        if (!r.foreign)
+            return connections;
+        if (r.unidentified)
+            return {};
+        bool shared = false;
+        const int sockets = foreignSockets(r, &shared);
+        if (sortRole || !shared)
+            return sockets;
+        return role == Qt::ToolTipRole ? tr("%n socket(s) of foreign servers in its namespaces; "
+                                            "answers to REMOTE_FETCH "
+                                            "do not say which server has which",
+                                            nullptr, sockets)
+                                       : QVariant(QStringLiteral("≤ %1").arg(sockets));
+    }
     case Rooms:
         return r.foreign ? QVariant() : QVariant(p.rooms);
     case MessagesIn:
@@ -133,14 +152,29 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-const NodesModel::Row *NodesModel::row(int index) const
+int NodesModel::foreignSockets(const Row &r, bool *shared) const
 {
-    return index >= 0 && index < m_rows.size() ? &m_rows.at(index) : nullptr;
+    int sockets = 0;
+    for (const QString &nsp : r.namespaces) {
+        sockets += m_foreignCounts.value(nsp);
+        for (int i = 0; i < rowCount() && !*shared; ++i) {
+            const Row *other = row(i);
+            *shared = other != &r && other->foreign && other->health != Health::Gone &&
+                      other->namespaces.contains(nsp);
+        }
+    }
+    return sockets;
 }
 
-const NodesModel::Row *NodesModel::find(const QString &uid) const
+void NodesModel::onForeignCount(const QString &nsp, int sockets)
 {
-    return row(indexOf(uid));
+    if (sockets == 0)
+        m_foreignCounts.remove(nsp);
+    else
+        m_foreignCounts.insert(nsp, sockets);
+    for (int i = 0; i < rowCount(); ++i)
+        if (row(i)->foreign && row(i)->namespaces.contains(nsp))
+            rowChanged(i, Connections, Connections);
 }
 
 QString NodesModel::nameOf(const QString &uid) const
@@ -156,70 +190,40 @@ QString NodesModel::nameOf(const QString &uid) const
 QStringList NodesModel::switchboardUids() const
 {
     QStringList out;
-    for (const Row &r : m_rows)
-        if (!r.foreign && !r.unidentified)
-            out << r.uid;
+    for (int i = 0; i < rowCount(); ++i)
+        if (!row(i)->foreign && !row(i)->unidentified)
+            out << row(i)->uid;
     return out;
 }
 
 int NodesModel::liveCount() const
 {
     int n = 0;
-    for (const Row &r : m_rows)
-        n += r.health == Health::Live && !r.unidentified ? 1 : 0;
+    for (int i = 0; i < rowCount(); ++i)
+        n += row(i)->health == Health::Live && !row(i)->unidentified ? 1 : 0;
     return n;
 }
 
 void NodesModel::clear()
 {
-    beginResetModel();
-    m_rows.clear();
-    m_index.clear();
-    endResetModel();
+    removeAll();
+    m_foreignCounts.clear();
 }
 
 int NodesModel::ensureRow(const QString &uid, bool foreign)
 {
     if (const int i = indexOf(uid); i >= 0)
         return i;
-    const int i = int(m_rows.size());
-    beginInsertRows({}, i, i);
     Row r;
     r.uid = uid;
     r.foreign = foreign;
-    m_rows.append(r);
-    m_index.insert(uid, i);
-    endInsertRows();
-    return i;
-}
-
-void NodesModel::removeRow(int i)
-{
-    // Swap with the last row: O(1), and the views sort through a proxy anyway.
-    // The removed row's uid must leave the index, not the moved row's: a stale entry would
-    // make ensureRow() reuse (and removeRow() delete) whatever row took its place.
-    const QString removed = m_rows[i].uid;
-    const int last = int(m_rows.size()) - 1;
-    if (i != last) {
-        m_rows[i] = m_rows[last];
-        m_index[m_rows[i].uid] = i;
-        rowChanged(i);
-    }
-    beginRemoveRows({}, last, last);
-    m_index.remove(removed);
-    m_rows.removeLast();
-    endRemoveRows();
-}
-
-void NodesModel::rowChanged(int i)
-{
-    Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
+    return append(uid, std::move(r));
 }
 
 void NodesModel::onPresence(const cluster::NodePresence &record)
 {
     const int i = ensureRow(record.uid, false);
-    Row &r = m_rows[i];
+    Row &r = at(i);
     r.foreign = false;
     r.presence = record;
     r.namespaces = QSet<QString>(record.connections.keyBegin(), record.connections.keyEnd());
@@ -248,7 +252,7 @@ void NodesModel::onUidSeen(const QString &uid, const QString &nsp)
     if (const Row *known = find(uid); known && !known->foreign)
         return;
     const int i = ensureRow(uid, true);
-    Row &r = m_rows[i];
+    Row &r = at(i);
     r.namespaces.insert(nsp);
     r.lastSeen = QDateTime::currentMSecsSinceEpoch();
     r.health = Health::Live;
@@ -259,18 +263,18 @@ void NodesModel::onServerCount(const QString &nsp, int servers)
 {
     // Servers on `nsp` that neither announce themselves nor ever published.
     int known = 0;
-    for (const Row &r : m_rows)
-        if (!r.unidentified && r.health != Health::Gone && r.namespaces.contains(nsp))
+    for (int i = 0; i < rowCount(); ++i)
+        if (const Row *r = row(i);
+            !r->unidentified && r->health != Health::Gone && r->namespaces.contains(nsp))
             ++known;
     const QString placeholder = QStringLiteral("?%1").arg(nsp);
     const int missing = servers - known;
     if (missing <= 0) {
-        if (const int i = indexOf(placeholder); i >= 0)
-            removeRow(i);
+        removeKey(placeholder);
         return;
     }
     const int i = ensureRow(placeholder, true);
-    Row &r = m_rows[i];
+    Row &r = at(i);
     r.unidentified = missing;
     r.namespaces = {nsp};
     r.lastSeen = QDateTime::currentMSecsSinceEpoch();
@@ -281,8 +285,8 @@ void NodesModel::onServerCount(const QString &nsp, int servers)
 void NodesModel::updateHealth()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (int i = 0; i < m_rows.size(); ++i) {
-        Row &r = m_rows[i];
+    for (int i = 0; i < rowCount(); ++i) {
+        Row &r = at(i);
         Health health = r.health;
         // Foreign servers only show up when they publish: they never go stale by silence.
         if (!r.foreign && r.health != Health::Gone) {

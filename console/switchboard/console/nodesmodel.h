@@ -6,7 +6,6 @@
 
 #include "switchboard/console/tablemodel.h"
 
-#include <QAbstractTableModel>
 #include <QDateTime>
 #include <QHash>
 #include <QSet>
@@ -14,7 +13,33 @@
 
 namespace switchboard::console {
 
-class NodesModel : public TableModel
+enum class NodeHealth
+{
+    Live,
+    Stale,
+    Gone
+};
+
+struct NodeSample
+{
+    qint64 time = 0;
+    double messagesPerSec = 0;
+    int connections = 0;
+};
+
+struct NodeRow
+{
+    QString uid;
+    bool foreign = false;
+    int unidentified = 0; // for a placeholder row: servers counted but never heard of
+    cluster::NodePresence presence;
+    QSet<QString> namespaces;
+    qint64 lastSeen = 0; // ms since the epoch
+    NodeHealth health = NodeHealth::Live;
+    QList<NodeSample> history;
+};
+
+class NodesModel : public KeyedTableModel<NodeRow>
 {
     Q_OBJECT
 public:
@@ -37,43 +62,19 @@ public:
         Status,
         ColumnCount
     };
-    enum class Health
-    {
-        Live,
-        Stale,
-        Gone
-    };
-    Q_ENUM(Health)
+    using Health = NodeHealth;
+    using Sample = NodeSample;
+    using Row = NodeRow;
 
     static constexpr qint64 StaleAfterMs = 3000;
     static constexpr qint64 GoneAfterMs = cluster::PresenceTtlMs; // when its key expires
     static constexpr int HistoryPoints = 600;                     // ten minutes, one point a second
 
-    struct Sample
-    {
-        qint64 time = 0;
-        double messagesPerSec = 0;
-        int connections = 0;
-    };
-
-    struct Row
-    {
-        QString uid;
-        bool foreign = false;
-        int unidentified = 0; // for a placeholder row: servers counted but never heard of
-        cluster::NodePresence presence;
-        QSet<QString> namespaces;
-        qint64 lastSeen = 0; // ms since the epoch
-        Health health = Health::Live;
-        QList<Sample> history;
-    };
-
     explicit NodesModel(QObject *parent = nullptr);
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
-    const Row *row(int index) const;
-    const Row *find(const QString &uid) const;
+    const Row *find(const QString &uid) const { return rowOf(uid); }
     QString nameOf(const QString &uid) const; // a uid's display name ("" unknown)
     QStringList switchboardUids() const;
     int liveCount() const;
@@ -85,23 +86,21 @@ public Q_SLOTS:
     void onPresence(const switchboard::cluster::NodePresence &record);
     void onUidSeen(const QString &uid, const QString &nsp);
     void onServerCount(const QString &nsp, int servers);
+    // Foreign sockets known in `nsp` (from REMOTE_FETCH answers), for the foreign servers' rows.
+    void onForeignCount(const QString &nsp, int sockets);
 
 Q_SIGNALS:
     void nodeGone(const QString &uid);
     void historyChanged();
 
-protected:
-    int count() const override { return int(m_rows.size()); }
-
 private:
     void updateHealth();
-    int indexOf(const QString &uid) const { return m_index.value(uid, -1); }
     int ensureRow(const QString &uid, bool foreign);
-    void removeRow(int index);
-    void rowChanged(int index);
+    // The foreign sockets of a foreign server's row; `shared` when another server answers for
+    // one of its namespaces too (answers do not say who sent them).
+    int foreignSockets(const Row &row, bool *shared) const;
 
-    QList<Row> m_rows;
-    QHash<QString, int> m_index;
+    QHash<QString, int> m_foreignCounts; // nsp -> foreign sockets
     QString m_ownUid;
     QTimer m_tick;
 };

@@ -14,9 +14,32 @@
 
 namespace switchboard::console {
 
+namespace {
+
+// In single selection, when the current row goes, Qt makes the next row current and selects
+// it: the members shown would silently become another room's. A room that goes takes the
+// current index, and the selection if it held it, with it.
+class RoomsTable : public QTableView
+{
+public:
+    using QTableView::QTableView;
+
+protected:
+    void rowsAboutToBeRemoved(const QModelIndex &parent, int start, int end) override
+    {
+        const QModelIndex current = currentIndex();
+        if (current.isValid() && current.parent() == parent && current.row() >= start &&
+            current.row() <= end)
+            selectionModel()->setCurrentIndex({}, QItemSelectionModel::NoUpdate);
+        QTableView::rowsAboutToBeRemoved(parent, start, end);
+    }
+};
+
+} // namespace
+
 RoomsView::RoomsView(RoomsModel *rooms, QWidget *parent)
     : QWidget(parent), m_rooms(rooms), m_proxy(new QSortFilterProxyModel(this)),
-      m_table(new QTableView(this)), m_title(new QLabel(this)), m_members(new QListView(this)),
+      m_table(new RoomsTable(this)), m_title(new QLabel(this)), m_members(new QListView(this)),
       m_memberList(new QStringListModel(this))
 {
     setObjectName(QStringLiteral("roomsPage"));
@@ -67,13 +90,16 @@ RoomsView::RoomsView(RoomsModel *rooms, QWidget *parent)
     });
     connect(rooms, &QAbstractItemModel::dataChanged, this, &RoomsView::onRoomsChanged);
     connect(rooms, &QAbstractItemModel::modelReset, this, &RoomsView::refreshMembers);
-    connect(rooms, &QAbstractItemModel::rowsRemoved, this, [this] {
+    // The selection goes with its room (removed alone, or with many as a change of layout).
+    const auto forgetRemovedRoom = [this] {
         if (selectedSourceRow() < 0 && !m_shownRoom.isEmpty()) {
             m_shownNsp.clear();
             m_shownRoom.clear();
             refreshMembers();
         }
-    });
+    };
+    connect(rooms, &QAbstractItemModel::rowsRemoved, this, forgetRemovedRoom);
+    connect(rooms, &QAbstractItemModel::layoutChanged, this, forgetRemovedRoom);
     refreshMembers();
 }
 
@@ -88,13 +114,6 @@ void RoomsView::onRoomsChanged(const QModelIndex &topLeft, const QModelIndex &bo
     const int row = selectedSourceRow();
     if (row < topLeft.row() || row > bottomRight.row())
         return;
-    // The model fills the row of an emptied room with another room: the selection must not
-    // silently move to it.
-    if (m_rooms->index(row, RoomsModel::Namespace).data().toString() != m_shownNsp ||
-        m_rooms->index(row, RoomsModel::Room).data().toString() != m_shownRoom) {
-        m_table->selectionModel()->clearSelection();
-        return;
-    }
     if (!m_refresh.isActive())
         m_refresh.start();
 }

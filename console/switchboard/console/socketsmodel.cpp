@@ -4,6 +4,8 @@
 
 #include <QDateTime>
 
+#include <utility>
+
 namespace switchboard::console {
 
 namespace {
@@ -17,17 +19,20 @@ QStringList socketsModelTitles()
 } // namespace
 
 SocketsModel::SocketsModel(const NodesModel *nodes, QObject *parent)
-    : TableModel(socketsModelTitles(), parent), m_nodes(nodes)
-{}
+    : KeyedTableModel(socketsModelTitles(), parent), m_nodes(nodes)
+{
+    qRegisterMetaType<Membership>();
+    qRegisterMetaType<QList<Membership>>();
+}
 
 QVariant SocketsModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= m_rows.size())
+    const Row *r = row(index.row());
+    if (!index.isValid() || !r)
         return {};
-    const Row &r = m_rows.at(index.row());
-    const cluster::SocketRecord &s = r.socket;
+    const cluster::SocketRecord &s = r->socket;
     if (role == NodeUidRole)
-        return r.nodeUid;
+        return r->nodeUid;
     if (role == RoomsRole)
         return s.rooms;
     if (role != Qt::DisplayRole && role != SortRole && role != Qt::ToolTipRole)
@@ -36,10 +41,10 @@ QVariant SocketsModel::data(const QModelIndex &index, int role) const
     case Id:
         return s.id;
     case Node: {
-        if (r.nodeUid.isEmpty())
+        if (r->nodeUid.isEmpty())
             return tr("foreign server");
-        const QString name = m_nodes ? m_nodes->nameOf(r.nodeUid) : QString();
-        return name.isEmpty() ? r.nodeUid : name;
+        const QString name = m_nodes ? m_nodes->nameOf(r->nodeUid) : QString();
+        return name.isEmpty() ? r->nodeUid : name;
     }
     case Namespace:
         return s.nsp;
@@ -63,84 +68,103 @@ QVariant SocketsModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-const SocketsModel::Row *SocketsModel::row(int index) const
-{
-    return index >= 0 && index < m_rows.size() ? &m_rows.at(index) : nullptr;
-}
-
-const SocketsModel::Row *SocketsModel::find(const QString &nsp, const QString &id) const
-{
-    return row(m_index.value(key(nsp, id), -1));
-}
-
 void SocketsModel::clear()
 {
-    for (const Row &r : std::as_const(m_rows))
-        for (const QString &room : r.socket.rooms)
-            Q_EMIT membership(r.socket.nsp, room, r.socket.id, false);
-    beginResetModel();
-    m_rows.clear();
-    m_index.clear();
+    for (int i = 0; i < rowCount(); ++i)
+        for (const QString &room : row(i)->socket.rooms)
+            m_memberships.append({row(i)->socket.nsp, room, row(i)->socket.id, false});
+    for (auto it = m_foreign.cbegin(); it != m_foreign.cend(); ++it)
+        m_foreignChanged.insert(it.key());
+    removeAll();
     m_listing.clear();
-    endResetModel();
+    m_removals.clear();
+    m_removing.clear();
+    m_foreign.clear();
+    finish();
+}
+
+void SocketsModel::finish()
+{
+    removePending();
+    if (!m_memberships.isEmpty())
+        Q_EMIT membershipsChanged(std::exchange(m_memberships, {}));
+    for (const QString &nsp : std::exchange(m_foreignChanged, {}))
+        Q_EMIT foreignCountChanged(nsp, foreignCount(nsp));
 }
 
 void SocketsModel::setRooms(int i, const QStringList &rooms)
 {
-    Row &r = m_rows[i];
+    Row &r = at(i);
     const QSet<QString> before(r.socket.rooms.cbegin(), r.socket.rooms.cend());
     const QSet<QString> after(rooms.cbegin(), rooms.cend());
     for (const QString &room : before - after)
-        Q_EMIT membership(r.socket.nsp, room, r.socket.id, false);
+        m_memberships.append({r.socket.nsp, room, r.socket.id, false});
     for (const QString &room : after - before)
-        Q_EMIT membership(r.socket.nsp, room, r.socket.id, true);
+        m_memberships.append({r.socket.nsp, room, r.socket.id, true});
     r.socket.rooms = rooms;
     r.socket.rooms.sort();
-    Q_EMIT dataChanged(index(i, Rooms), index(i, Rooms));
+    rowChanged(i, Rooms, Rooms);
+}
+
+void SocketsModel::setForeign(const Row &r, bool foreign)
+{
+    QSet<QString> &ids = m_foreign[r.socket.nsp];
+    if (foreign)
+        ids.insert(r.socket.id);
+    else
+        ids.remove(r.socket.id);
+    m_foreignChanged.insert(r.socket.nsp);
+    if (ids.isEmpty())
+        m_foreign.remove(r.socket.nsp);
 }
 
 void SocketsModel::upsert(const cluster::SocketRecord &socket, const QString &nodeUid)
 {
     const QString k = key(socket.nsp, socket.id);
-    if (const int i = m_index.value(k, -1); i >= 0) {
-        m_rows[i].nodeUid = nodeUid;
+    if (m_removing.contains(k))
+        removePending(); // it left and came back within one update
+    if (const int i = indexOf(k); i >= 0) {
+        Row &r = at(i);
+        if (r.nodeUid.isEmpty() != nodeUid.isEmpty())
+            setForeign(r, nodeUid.isEmpty());
+        r.nodeUid = nodeUid;
         const QStringList rooms = socket.rooms;
         cluster::SocketRecord copy = socket;
-        copy.rooms = m_rows[i].socket.rooms;
-        m_rows[i].socket = copy;
+        copy.rooms = r.socket.rooms;
+        r.socket = copy;
         setRooms(i, rooms);
-        Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
+        rowChanged(i);
         return;
     }
-    const int i = int(m_rows.size());
-    beginInsertRows({}, i, i);
     Row r{socket, nodeUid, 0};
     r.socket.rooms.sort();
-    m_rows.append(r);
-    m_index.insert(k, i);
-    endInsertRows();
     for (const QString &room : std::as_const(r.socket.rooms))
-        Q_EMIT membership(socket.nsp, room, socket.id, true);
+        m_memberships.append({socket.nsp, room, socket.id, true});
+    if (nodeUid.isEmpty())
+        setForeign(r, true);
+    append(k, std::move(r));
 }
 
 void SocketsModel::remove(const QString &nsp, const QString &id)
 {
-    const int i = m_index.value(key(nsp, id), -1);
-    if (i < 0)
+    const QString k = key(nsp, id);
+    const Row *r = rowOf(k);
+    if (!r || m_removing.contains(k))
         return;
-    for (const QString &room : std::as_const(m_rows[i].socket.rooms))
-        Q_EMIT membership(nsp, room, id, false);
-    // Swap with the last row: removal stays O(1) with 20 000 sockets.
-    const int last = int(m_rows.size()) - 1;
-    if (i != last) {
-        m_rows[i] = m_rows[last];
-        m_index[key(m_rows[i].socket.nsp, m_rows[i].socket.id)] = i;
-        Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
-    }
-    beginRemoveRows({}, last, last);
-    m_rows.removeLast();
-    m_index.remove(key(nsp, id));
-    endRemoveRows();
+    for (const QString &room : r->socket.rooms)
+        m_memberships.append({nsp, room, id, false});
+    if (r->nodeUid.isEmpty())
+        setForeign(*r, false);
+    m_removals.append(k);
+    m_removing.insert(k);
+}
+
+void SocketsModel::removePending()
+{
+    if (m_removals.isEmpty())
+        return;
+    removeKeys(std::exchange(m_removals, {}));
+    m_removing.clear();
 }
 
 void SocketsModel::onSocketList(const cluster::SocketListPage &page)
@@ -152,16 +176,14 @@ void SocketsModel::onSocketList(const cluster::SocketListPage &page)
         upsert(socket, page.uid);
         seen.insert(key(socket.nsp, socket.id));
     }
-    if (!page.last)
-        return;
-    // The listing is whole: what this node no longer has is gone.
-    QList<QPair<QString, QString>> stale;
-    for (const Row &r : std::as_const(m_rows))
-        if (r.nodeUid == page.uid && !seen.contains(key(r.socket.nsp, r.socket.id)))
-            stale.append({r.socket.nsp, r.socket.id});
-    for (const auto &[nsp, id] : stale)
-        remove(nsp, id);
-    m_listing.remove(page.uid);
+    if (page.last) {
+        // The listing is whole: what this node no longer has is gone.
+        for (int i = 0; i < rowCount(); ++i)
+            if (const Row *r = row(i); r->nodeUid == page.uid && !seen.contains(keyAt(i)))
+                remove(r->socket.nsp, r->socket.id);
+        m_listing.remove(page.uid);
+    }
+    finish();
 }
 
 void SocketsModel::onSocketEvents(const QString &uid, const QList<cluster::SocketEvent> &events)
@@ -176,10 +198,11 @@ void SocketsModel::onSocketEvents(const QString &uid, const QList<cluster::Socke
             break;
         case cluster::SocketEvent::Kind::Join:
         case cluster::SocketEvent::Kind::Leave: {
-            const int i = m_index.value(key(e.nsp, e.id), -1);
-            if (i < 0)
+            const QString k = key(e.nsp, e.id);
+            const int i = indexOf(k);
+            if (i < 0 || m_removing.contains(k))
                 break;
-            QStringList rooms = m_rows[i].socket.rooms;
+            QStringList rooms = row(i)->socket.rooms;
             if (e.kind == cluster::SocketEvent::Kind::Join) {
                 if (!rooms.contains(e.room))
                     rooms.append(e.room);
@@ -191,6 +214,7 @@ void SocketsModel::onSocketEvents(const QString &uid, const QList<cluster::Socke
         }
         }
     }
+    finish();
 }
 
 void SocketsModel::onForeignSockets(const QString &nsp, const QList<ForeignSocket> &sockets)
@@ -208,26 +232,35 @@ void SocketsModel::onForeignSockets(const QString &nsp, const QList<ForeignSocke
         record.connectedAt = f.connectedAt;
         record.authKeys = f.authKeys;
         upsert(record, QString());
-        m_rows[m_index.value(key(nsp, f.id))].seenAt = now;
+        at(indexOf(key(nsp, f.id))).seenAt = now;
     }
     // Each answer lists one server: a foreign socket is gone when no answer of the last
     // refreshes listed it.
-    QList<QString> expired;
-    for (const Row &r : std::as_const(m_rows))
-        if (r.nodeUid.isEmpty() && r.socket.nsp == nsp && now - r.seenAt > ForeignExpiryMs)
-            expired.append(r.socket.id);
-    for (const QString &id : expired)
-        remove(nsp, id);
+    for (const QString &id : m_foreign.value(nsp))
+        if (const Row *r = find(nsp, id); r && now - r->seenAt > ForeignExpiryMs)
+            remove(nsp, id);
+    finish();
 }
 
 void SocketsModel::onNodeGone(const QString &uid)
 {
-    QList<QPair<QString, QString>> gone;
-    for (const Row &r : std::as_const(m_rows))
-        if (r.nodeUid == uid)
-            gone.append({r.socket.nsp, r.socket.id});
-    for (const auto &[nsp, id] : gone)
-        remove(nsp, id);
+    for (int i = 0; i < rowCount(); ++i)
+        if (const Row *r = row(i); r->nodeUid == uid)
+            remove(r->socket.nsp, r->socket.id);
+    finish();
+}
+
+QMap<QString, QStringList> selectedSockets(const QItemSelectionModel &selection)
+{
+    QMap<QString, QStringList> out;
+    for (QModelIndex index : selection.selectedRows()) {
+        while (const auto *proxy = qobject_cast<const QAbstractProxyModel *>(index.model()))
+            index = proxy->mapToSource(index);
+        if (const auto *model = qobject_cast<const SocketsModel *>(index.model()))
+            if (const SocketsModel::Row *r = model->row(index.row()))
+                out[r->socket.nsp].append(r->socket.id);
+    }
+    return out;
 }
 
 // ---- rooms ----------------------------------------------------------------------------
@@ -239,78 +272,73 @@ QStringList roomsModelTitles()
 }
 } // namespace
 
-RoomsModel::RoomsModel(QObject *parent) : TableModel(roomsModelTitles(), parent) {}
+RoomsModel::RoomsModel(QObject *parent) : KeyedTableModel(roomsModelTitles(), parent) {}
 
 QVariant RoomsModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= m_rows.size() ||
-        (role != Qt::DisplayRole && role != Qt::UserRole + 1))
+    const Row *r = row(index.row());
+    if (!index.isValid() || !r || (role != Qt::DisplayRole && role != Qt::UserRole + 1))
         return {};
-    const Row &r = m_rows.at(index.row());
     switch (Column(index.column())) {
     case Namespace:
-        return r.nsp;
+        return r->nsp;
     case Room:
-        return r.room;
+        return r->room;
     case Members:
-        return int(r.members.size());
+        return int(r->members.size());
     case ColumnCount:
         break;
     }
     return {};
 }
 
-QStringList RoomsModel::members(int row) const
+QStringList RoomsModel::members(int index) const
 {
-    if (row < 0 || row >= m_rows.size())
+    const Row *r = row(index);
+    if (!r)
         return {};
-    QStringList list(m_rows.at(row).members.cbegin(), m_rows.at(row).members.cend());
+    QStringList list(r->members.cbegin(), r->members.cend());
     list.sort();
     return list;
 }
 
 void RoomsModel::clear()
 {
-    beginResetModel();
-    m_rows.clear();
-    m_index.clear();
-    endResetModel();
+    removeAll();
 }
 
-void RoomsModel::onMembership(const QString &nsp, const QString &room, const QString &id,
-                              bool added)
+void RoomsModel::onMemberships(const QList<Membership> &changes)
 {
-    const QString k = nsp + u' ' + room;
-    int i = m_index.value(k, -1);
-    if (added) {
-        if (i < 0) {
-            i = int(m_rows.size());
-            beginInsertRows({}, i, i);
-            m_rows.append(Row{nsp, room, {}});
-            m_index.insert(k, i);
-            endInsertRows();
+    QSet<QString> changed;
+    for (const Membership &m : changes) {
+        const QString k = m.nsp + u' ' + m.room;
+        int i = indexOf(k);
+        if (m.added) {
+            if (i < 0)
+                i = append(k, Row{m.nsp, m.room, {}});
+            at(i).members.insert(m.id);
+            changed.insert(k);
+        } else if (i >= 0) {
+            at(i).members.remove(m.id);
+            changed.insert(k);
         }
-        m_rows[i].members.insert(id);
-        Q_EMIT dataChanged(index(i, Members), index(i, Members));
-        return;
     }
-    if (i < 0)
-        return;
-    m_rows[i].members.remove(id);
-    if (!m_rows[i].members.isEmpty()) {
-        Q_EMIT dataChanged(index(i, Members), index(i, Members));
-        return;
-    }
-    const int last = int(m_rows.size()) - 1;
-    if (i != last) {
-        m_rows[i] = m_rows[last];
-        m_index[m_rows[i].nsp + u' ' + m_rows[i].room] = i;
-        Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
-    }
-    beginRemoveRows({}, last, last);
-    m_rows.removeLast();
-    m_index.remove(k);
-    endRemoveRows();
+    QList<QString> emptied;
+    for (const QString &k : std::as_const(changed))
+        if (rowOf(k)->members.isEmpty())
+            emptied.append(k);
+    if (removeKeys(emptied))
+        return; // a change of layout: every count is read again
+    // One announcement over the span: a sorting proxy re-sorts the span once, where it would
+    // re-sort once per changed row.
+    int first = rowCount(), last = -1;
+    for (const QString &k : std::as_const(changed))
+        if (const int i = indexOf(k); i >= 0) {
+            first = std::min(first, i);
+            last = std::max(last, i);
+        }
+    if (last >= 0)
+        Q_EMIT dataChanged(index(first, Members), index(last, Members));
 }
 
 // ---- filter ---------------------------------------------------------------------------

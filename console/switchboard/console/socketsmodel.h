@@ -8,8 +8,9 @@
 
 #include "switchboard/console/tablemodel.h"
 
-#include <QAbstractTableModel>
 #include <QHash>
+#include <QItemSelectionModel>
+#include <QMap>
 #include <QSet>
 #include <QSortFilterProxyModel>
 
@@ -17,7 +18,23 @@ namespace switchboard::console {
 
 class NodesModel;
 
-class SocketsModel : public TableModel
+// A socket entering or leaving a room (connects and disconnects included).
+struct Membership
+{
+    QString nsp;
+    QString room;
+    QString id;
+    bool added = false;
+};
+
+struct SocketRow
+{
+    cluster::SocketRecord socket;
+    QString nodeUid;   // "" for a socket of a foreign server
+    qint64 seenAt = 0; // foreign sockets: when a REMOTE_FETCH answer last listed it
+};
+
+class SocketsModel : public KeyedTableModel<SocketRow>
 {
     Q_OBJECT
 public:
@@ -37,12 +54,7 @@ public:
     static constexpr int SortRole = Qt::UserRole + 1;
     static constexpr int RoomsRole = Qt::UserRole + 2;
 
-    struct Row
-    {
-        cluster::SocketRecord socket;
-        QString nodeUid;   // "" for a socket of a foreign server
-        qint64 seenAt = 0; // foreign sockets: when a REMOTE_FETCH answer last listed it
-    };
+    using Row = SocketRow;
     // A foreign socket no answer listed for this long is gone.
     static constexpr qint64 ForeignExpiryMs = 12000;
 
@@ -50,8 +62,9 @@ public:
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
-    const Row *row(int index) const;
-    const Row *find(const QString &nsp, const QString &id) const;
+    const Row *find(const QString &nsp, const QString &id) const { return rowOf(key(nsp, id)); }
+    // Sockets of foreign servers known in `nsp`.
+    int foreignCount(const QString &nsp) const { return m_foreign.value(nsp).size(); }
     void clear();
 
 public Q_SLOTS:
@@ -62,26 +75,42 @@ public Q_SLOTS:
     void onNodeGone(const QString &uid);
 
 Q_SIGNALS:
-    // A socket entered or left a room (connects and disconnects included).
-    void membership(const QString &nsp, const QString &room, const QString &id, bool added);
-
-protected:
-    int count() const override { return int(m_rows.size()); }
+    // Sockets entered or left rooms: what one update (an event batch, a listing page, an
+    // answer) changed, in order, in one signal.
+    void membershipsChanged(const QList<switchboard::console::Membership> &changes);
+    // The number of foreign sockets known in `nsp` changed.
+    void foreignCountChanged(const QString &nsp, int sockets);
 
 private:
     static QString key(const QString &nsp, const QString &id) { return nsp + u' ' + id; }
     void upsert(const cluster::SocketRecord &socket, const QString &nodeUid);
+    // Takes the socket out of its rooms now; its row goes with the others of the update
+    // (finish()), so that an update removing thousands of sockets announces few removals.
     void remove(const QString &nsp, const QString &id);
+    void removePending();
     void setRooms(int index, const QStringList &rooms);
+    void setForeign(const Row &row, bool foreign);
+    // Ends every public update: the pending removals, then the signals it collected.
+    void finish();
 
     const NodesModel *m_nodes;
-    QList<Row> m_rows;
-    QHash<QString, int> m_index;
     QHash<QString, QSet<QString>> m_listing; // node uid -> keys seen in the listing under way
+    QList<QString> m_removals;               // keys whose rows go at finish()
+    QSet<QString> m_removing;
+    QList<Membership> m_memberships;         // collected for finish()
+    QHash<QString, QSet<QString>> m_foreign; // nsp -> ids of foreign sockets
+    QSet<QString> m_foreignChanged;          // namespaces to announce at finish()
 };
 
 // Rooms per namespace with their member counts; members() lists one room's sockets.
-class RoomsModel : public TableModel
+struct RoomRow
+{
+    QString nsp;
+    QString room;
+    QSet<QString> members;
+};
+
+class RoomsModel : public KeyedTableModel<RoomRow>
 {
     Q_OBJECT
 public:
@@ -93,6 +122,8 @@ public:
         ColumnCount
     };
 
+    using Row = RoomRow;
+
     explicit RoomsModel(QObject *parent = nullptr);
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -101,21 +132,17 @@ public:
     void clear();
 
 public Q_SLOTS:
-    void onMembership(const QString &nsp, const QString &room, const QString &id, bool added);
-
-protected:
-    int count() const override { return int(m_rows.size()); }
-
-private:
-    struct Row
+    // Member counts change in one announcement over the rows concerned; emptied rooms go.
+    void onMemberships(const QList<switchboard::console::Membership> &changes);
+    void onMembership(const QString &nsp, const QString &room, const QString &id, bool added)
     {
-        QString nsp;
-        QString room;
-        QSet<QString> members;
-    };
-    QList<Row> m_rows;
-    QHash<QString, int> m_index; // nsp + ' ' + room
+        onMemberships({{nsp, room, id, added}});
+    }
 };
+
+// The sockets of the rows selected in `selection`, namespace -> ids, whatever proxies lie between
+// the selection and the SocketsModel: what the sockets view's actions act on.
+QMap<QString, QStringList> selectedSockets(const QItemSelectionModel &selection);
 
 // Filters the sockets by free text (any column) and exact node, namespace and room.
 class SocketsFilter : public QSortFilterProxyModel
@@ -136,3 +163,5 @@ private:
 };
 
 } // namespace switchboard::console
+
+Q_DECLARE_METATYPE(switchboard::console::Membership)

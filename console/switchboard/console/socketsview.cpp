@@ -188,7 +188,6 @@ SocketsView::SocketsView(ClusterWatcher *watcher, SocketsModel *sockets, const N
 
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &SocketsView::onSelectionChanged);
-    connect(sockets, &QAbstractItemModel::dataChanged, this, &SocketsView::followSwappedRows);
 
     updateCount();
     updateActionStates();
@@ -217,50 +216,15 @@ void SocketsView::updateActionStates()
     m_disconnect->setEnabled(enabled);
 }
 
-QString SocketsView::keyOfSourceRow(int row) const
-{
-    const SocketsModel::Row *r = m_sockets->row(row);
-    return r ? r->socket.nsp + u' ' + r->socket.id : QString();
-}
-
 void SocketsView::onSelectionChanged()
 {
     updateActionStates();
     Q_EMIT selectionChanged();
 }
 
-// The model fills the row of a removed socket with its last row, then removes the last row.
-// The selection must move with the socket, not stay on the row: else "Disconnect" would hit a
-// socket the user never chose. A swap shows as a whole-row change of a row whose socket is,
-// for that moment, also the last row's.
-void SocketsView::followSwappedRows(const QModelIndex &topLeft, const QModelIndex &bottomRight)
-{
-    const int last = m_sockets->rowCount() - 1;
-    if (topLeft.column() != 0 || topLeft.row() != bottomRight.row() || topLeft.row() == last)
-        return;
-    const int row = topLeft.row();
-    if (keyOfSourceRow(row) != keyOfSourceRow(last))
-        return;
-    QItemSelectionModel *selection = m_table->selectionModel();
-    const QModelIndex target = m_filter->mapFromSource(m_sockets->index(row, 0));
-    const QModelIndex origin = m_filter->mapFromSource(m_sockets->index(last, 0));
-    if (!target.isValid())
-        return;
-    const bool wanted = origin.isValid() && selection->isRowSelected(origin.row(), {});
-    if (wanted != selection->isRowSelected(target.row(), {}))
-        selection->select(target,
-                          (wanted ? QItemSelectionModel::Select : QItemSelectionModel::Deselect) |
-                              QItemSelectionModel::Rows);
-}
-
 QMap<QString, QStringList> SocketsView::selectedSockets() const
 {
-    QMap<QString, QStringList> out;
-    for (const QModelIndex &index : m_table->selectionModel()->selectedRows()) {
-        if (const SocketsModel::Row *r = m_sockets->row(m_filter->mapToSource(index).row()))
-            out[r->socket.nsp].append(r->socket.id);
-    }
-    return out;
+    return console::selectedSockets(*m_table->selectionModel());
 }
 
 int SocketsView::selectedCount() const

@@ -77,8 +77,6 @@ private:
     void updateCount();
     void updateActionStates();
     void onSelectionChanged();
-    void followSwappedRows(const QModelIndex &topLeft, const QModelIndex &bottomRight);
-    QString keyOfSourceRow(int row) const;
     QStringList roomsOfNamespaces(const QSet<QString> &namespaces) const;
     // One request per namespace of the selection; nothing when actions are not allowed.
     void forEachNamespace(
