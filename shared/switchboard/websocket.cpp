@@ -62,49 +62,65 @@ bool Utf8Validator::feed(QByteArrayView bytes)
 {
     if (m_failed)
         return false;
+    const auto *p = reinterpret_cast<const quint8 *>(bytes.data());
     const qsizetype size = bytes.size();
     qsizetype i = 0;
+    // First the end of a character the previous piece cut.
+    for (; m_pending > 0 && i < size; ++i) {
+        if (p[i] < m_low || p[i] > m_high)
+            return fail();
+        m_low = 0x80;
+        m_high = 0xbf;
+        --m_pending;
+    }
     while (i < size) {
-        if (m_pending == 0) {
-            // Text frames are mostly JSON: skip runs of ASCII eight bytes at a time.
-            while (i + 8 <= size) {
-                quint64 word = 0;
-                std::memcpy(&word, bytes.data() + i, 8);
-                if (word & 0x8080808080808080ULL)
-                    break;
-                i += 8;
-            }
-            if (i == size)
+        // Text frames are mostly JSON: skip runs of ASCII eight bytes at a time.
+        while (i + 8 <= size) {
+            quint64 word = 0;
+            std::memcpy(&word, p + i, 8);
+            if (word & 0x8080808080808080ULL)
                 break;
-            const quint8 lead = byteAt(bytes, i++);
-            if (lead < 0x80)
-                continue;
-            // The second byte's range is where overlongs (E0, F0), surrogates (ED) and code
-            // points above U+10FFFF (F4) are ruled out; C0, C1 and F5..FF never lead.
-            if (lead >= 0xc2 && lead <= 0xdf) {
-                m_pending = 1;
-            } else if (lead >= 0xe0 && lead <= 0xef) {
-                m_pending = 2;
-                m_low = lead == 0xe0 ? 0xa0 : 0x80;
-                m_high = lead == 0xed ? 0x9f : 0xbf;
-            } else if (lead >= 0xf0 && lead <= 0xf4) {
-                m_pending = 3;
-                m_low = lead == 0xf0 ? 0x90 : 0x80;
-                m_high = lead == 0xf4 ? 0x8f : 0xbf;
-            } else {
-                m_failed = true;
-                return false;
-            }
-        } else {
-            const quint8 next = byteAt(bytes, i++);
-            if (next < m_low || next > m_high) {
-                m_failed = true;
-                return false;
-            }
-            m_low = 0x80;
-            m_high = 0xbf;
-            --m_pending;
+            i += 8;
         }
+        if (i == size)
+            break;
+        const quint8 lead = p[i];
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        }
+        // The second byte's range is where overlongs (E0, F0), surrogates (ED) and code points
+        // above U+10FFFF (F4) are ruled out; C0, C1 and F5..FF never lead.
+        int need = 0;
+        quint8 low = 0x80;
+        quint8 high = 0xbf;
+        if (lead >= 0xc2 && lead <= 0xdf) {
+            need = 1;
+        } else if (lead >= 0xe0 && lead <= 0xef) {
+            need = 2;
+            low = lead == 0xe0 ? 0xa0 : 0x80;
+            high = lead == 0xed ? 0x9f : 0xbf;
+        } else if (lead >= 0xf0 && lead <= 0xf4) {
+            need = 3;
+            low = lead == 0xf0 ? 0x90 : 0x80;
+            high = lead == 0xf4 ? 0x8f : 0xbf;
+        } else {
+            return fail();
+        }
+        if (i + need >= size) {
+            // The piece ends inside this character: what is left of it (fewer bytes than
+            // owed) is checked as the start of a cut character, and the rest is owed.
+            m_pending = quint8(need);
+            m_low = low;
+            m_high = high;
+            return feed(bytes.sliced(i + 1));
+        }
+        if (p[i + 1] < low || p[i + 1] > high)
+            return fail();
+        for (int k = 2; k <= need; ++k)
+            if ((p[i + k] & 0xc0) != 0x80)
+                return fail();
+        i += need + 1;
     }
     return true;
 }

@@ -30,6 +30,12 @@ public:
     void reset() { *this = {}; }
 
 private:
+    bool fail()
+    {
+        m_failed = true;
+        return false;
+    }
+
     quint8 m_pending = 0; // continuation bytes still owed by the current character
     quint8 m_low = 0x80;  // the range the next continuation byte must fall in
     quint8 m_high = 0xbf;

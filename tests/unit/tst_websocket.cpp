@@ -586,7 +586,7 @@ void TestWebSocket::isValidKey_data()
     QTest::addRow("17 bytes") << QByteArray(17, 'k').toBase64() << false;
     QTest::addRow("no padding") << QByteArray("dGhlIHNhbXBsZSBub25jZQ") << false;
     QTest::addRow("one padding") << QByteArray("dGhlIHNhbXBsZSBub25jZQA=") << false;
-    QTest::addRow("url-safe alphabet") << QByteArray("dGhlIHNhbXBsZSBub25jZ-_==") << false;
+    QTest::addRow("url-safe alphabet") << QByteArray("dGhlIHNhbXBsZSBub25j-_==") << false;
     QTest::addRow("space inside") << QByteArray("dGhlIHNhbXBsZ Bub25jZQ==") << false;
     QTest::addRow("trailing space") << QByteArray("dGhlIHNhbXBsZSBub25jZQ== ") << false;
     QTest::addRow("padding inside") << QByteArray("dGhlIHNhbXBsZSBub25j=Q==") << false;

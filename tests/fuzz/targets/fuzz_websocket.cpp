@@ -92,8 +92,8 @@ std::vector<Event> run(QByteArrayView stream, qint64 maxMessage, unsigned seed)
 }
 
 // The builders and the validator on the same bytes: a close frame never outgrows a control
-// frame and never cuts a valid reason into invalid UTF-8; UTF-8 judged in pieces is judged the
-// same as whole.
+// frame and never cuts a valid reason into invalid UTF-8; UTF-8 is judged as Qt judges it, and
+// in pieces as whole.
 void checkBuilders(QByteArrayView bytes, quint8 seed)
 {
     const QByteArray close = websocket::closeFrame(quint16(1000 + seed), bytes);
@@ -103,6 +103,8 @@ void checkBuilders(QByteArrayView bytes, quint8 seed)
     const QByteArray frame = websocket::frame(websocket::Opcode::Binary, bytes);
     FUZZ_CHECK(frame.size() == websocket::headerSize(bytes.size()) + bytes.size());
 
+    // Qt's own strict validator is the oracle.
+    FUZZ_CHECK(websocket::isValidUtf8(bytes) == QtPrivate::isValidUtf8(bytes));
     const qsizetype cut = bytes.isEmpty() ? 0 : seed % (bytes.size() + 1);
     websocket::Utf8Validator pieces;
     const bool fed = pieces.feed(bytes.first(cut)) && pieces.feed(bytes.sliced(cut));
