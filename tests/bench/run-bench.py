@@ -359,7 +359,7 @@ class Bench:
             self.sampler.watch(cluster.pids())
             time.sleep(0.2)
             events = self.relay(cluster, "fanout", [
-                "--count", str(a.members), "--rates", str(a.slow_rate), "--step",
+                "--count", str(a.slow_members), "--rates", str(a.slow_rate), "--step",
                 str(a.slow_seconds), "--warmup", str(a.warmup), "--drain", str(a.drain),
                 "--slow", str(a.slow_pct), "--payload", str(a.slow_payload)], "slow")
             step = next(e for e in events if e["event"] == "step")
@@ -497,8 +497,8 @@ def table(bench):
         rows.append(f"| fan-out: first saturated rate (msgs/s) | "
                     f"{saturation(sat['sb'], sb)} | {saturation(sat['sio'], sio)} | |")
     if "slow" in a.scenarios:
-        row(f"{a.slow_pct}% slow readers, {a.slow_rate} msgs/s of {a.slow_payload} B for "
-            f"{a.slow_seconds} s: server RSS growth (both nodes)",
+        row(f"{a.slow_pct}% slow readers in a room of {a.slow_members}, {a.slow_rate:g} msgs/s "
+            f"of {a.slow_payload} B for {a.slow_seconds:g} s: server RSS growth (both nodes)",
             ("slow", "rss_growth_mib"), " MiB")
         row("… peak RSS growth", ("slow", "rss_peak_growth_mib"), " MiB")
         row("… slow readers cut off by the server", ("slow", "cut_off"), "", 0)
@@ -553,11 +553,14 @@ def main():
     p.add_argument("--drain", type=float, default=15)
     p.add_argument("--warmup", type=float, default=2)
     p.add_argument("--slow-pct", type=int, default=10)
-    # 400 messages of 4 kB: each slow reader is owed 1.6 MB, past Switchboard's
-    # --max-buffered (1 MiB), at a rate both kinds keep up with.
+    # 400 messages of 20 kB: each slow reader is owed 8 MB, twice what the kernel may buffer
+    # for its socket (tcp_wmem max 4 MiB here), so that the rest shows in the server's RSS,
+    # and far past Switchboard's --max-buffered (1 MiB). A smaller room than --members, so
+    # that the readers that keep up do not move gigabytes.
+    p.add_argument("--slow-members", type=int, default=200)
     p.add_argument("--slow-rate", type=float, default=20)
     p.add_argument("--slow-seconds", type=float, default=20)
-    p.add_argument("--slow-payload", type=int, default=4000)
+    p.add_argument("--slow-payload", type=int, default=20000)
     p.add_argument("--step-timeout", type=float, default=120)
     p.add_argument("--nice", type=int, default=0,
                    help="niceness of every child (negative: ahead of other work on a shared "
@@ -573,7 +576,7 @@ def main():
         a.runs, a.idle, a.inflight, a.settle = 1, 50, 50, 0.5
         a.dm_rate, a.dm_seconds, a.warmup = 20, 1, 0.5
         a.members, a.rates, a.step, a.drain = 20, "20,50", 1, 5
-        a.slow_rate, a.slow_seconds, a.slow_payload = 20, 1, 100
+        a.slow_members, a.slow_rate, a.slow_seconds, a.slow_payload = 20, 20, 1, 100
         a.require_no_loss = True
     a.kinds = [k for k in a.kinds.split(",") if k]
     a.scenarios = [s for s in a.scenarios.split(",") if s]
