@@ -44,6 +44,8 @@ private:
 
 // Parses what a client sends: masked frames, fragmentation, interleaved control frames,
 // UTF-8 validation of text messages, close codes, size limits. One event per call.
+// Where RFC 6455 leaves a choice: lengths in more bytes than needed are accepted, a 64-bit
+// length with its top bit set is 1002, and close codes are those of isValidCloseCode().
 class Parser
 {
 public:
@@ -79,7 +81,9 @@ public:
     // `data` is every byte not consumed so far (the caller appends new bytes to the unconsumed
     // tail). A frame whose header or payload is incomplete yields NeedMore with consumed 0 for
     // it (fragments of an unfinished message that were complete frames are consumed and kept
-    // inside the parser). After Error or Close the parser is spent: NeedMore, consumed 0.
+    // inside the parser). Error is judged as soon as the bytes that prove it are there (most
+    // from a frame's first two bytes, 1009 from its length), and its `consumed` counts only the
+    // frames before the bad one. After Error or Close the parser is spent: NeedMore, consumed 0.
     Result parse(QByteArrayView data);
     // Bytes the parser holds for an unfinished fragmented message (for memory accounting).
     qsizetype bufferedBytes() const { return m_fragments.size(); }
