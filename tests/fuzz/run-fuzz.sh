@@ -43,8 +43,10 @@ run)
   mkdir -p "$tree/$target.corpus"
   export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  dict=()
+  [[ -f "$here/dict/$target.dict" ]] && dict=(-dict="$here/dict/$target.dict")
   status=0
-  "$exe" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 \
+  "$exe" "${dict[@]}" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$tree/$target-" \
     "$tree/$target.corpus" "$here/corpus/$target" >"$tree/$target.log" 2>&1 || status=$?
   if ((status != 0)) || grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:|FUZZ CHECK" \
