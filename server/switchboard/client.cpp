@@ -5,7 +5,6 @@
 #include "switchboard/namespace.h"
 #include "switchboard/server.h"
 
-#include <QNetworkRequest>
 #include <QPointer>
 #include <QTimerEvent>
 
@@ -108,18 +107,12 @@ void Client::onPacket(const socketio::Packet &packet)
 Handshake Client::makeHandshake(const QVariantMap &auth) const
 {
     Handshake handshake;
-    if (QWebSocket *ws = m_connection->webSocket()) {
-        const QNetworkRequest request = ws->request();
-        for (const QByteArray &name : request.rawHeaderList())
-            handshake.headers.append({name.toLower(), request.rawHeader(name)});
-        handshake.address = ws->peerAddress().toString();
-        // The request target as the client sent it (path and query), as socket.io exposes it;
-        // Qt makes the URL absolute from the Host header.
-        const QUrl absolute = request.url();
-        handshake.url =
-            QUrl(absolute.path(QUrl::FullyEncoded) +
-                 (absolute.hasQuery() ? u'?' + absolute.query(QUrl::FullyEncoded) : QString()));
-    }
+    const HandshakeRecord &record = m_connection->handshake();
+    handshake.headers = record.headers;
+    handshake.address = record.address;
+    handshake.secure = record.secure;
+    // The request target as the client sent it (path and query), as socket.io exposes it.
+    handshake.url = QUrl::fromEncoded(record.target);
     handshake.time = QDateTime::currentDateTimeUtc();
     handshake.auth = auth;
     return handshake;

@@ -3,22 +3,16 @@
 #include "switchboard/ids.h"
 #include "switchboard/logging.h"
 
-#include <QTimer>
 #include <QTimerEvent>
 
 namespace switchboard {
 
-EngineConnection::EngineConnection(QWebSocket *socket, const EngineOptions &options,
+EngineConnection::EngineConnection(Transport *transport, const EngineOptions &options,
                                    TrafficCounters *traffic, QObject *parent)
-    : QObject(parent), m_socket(socket), m_options(options), m_sid(randomId()), m_traffic(traffic)
+    : QObject(parent), m_transport(transport), m_handshake(transport->handshake()),
+      m_options(options), m_sid(randomId()), m_traffic(traffic)
 {
-    socket->setParent(this);
-    socket->setMaxAllowedIncomingMessageSize(quint64(options.maxPayload));
-    socket->setMaxAllowedIncomingFrameSize(quint64(options.maxPayload));
-    connect(socket, &QWebSocket::textMessageReceived, this, &EngineConnection::onText);
-    connect(socket, &QWebSocket::binaryMessageReceived, this, &EngineConnection::onBinary);
-    connect(socket, &QWebSocket::disconnected, this, &EngineConnection::onDisconnected);
-
+    transport->setHandler(this);
     engineio::OpenInfo open;
     open.sid = m_sid;
     open.pingInterval = options.pingInterval;
@@ -26,16 +20,28 @@ EngineConnection::EngineConnection(QWebSocket *socket, const EngineOptions &opti
     open.maxPayload = options.maxPayload;
     sendRaw(engineio::encodeOpen(open));
     armHeartbeat(options.pingInterval);
-    qCDebug(lcEngineIo) << "open" << m_sid << socket->peerAddress().toString();
+    qCDebug(lcEngineIo) << "open" << m_sid << m_handshake.address;
 }
 
-EngineConnection::~EngineConnection() = default;
+EngineConnection::~EngineConnection()
+{
+    if (Transport *transport = std::exchange(m_transport, nullptr))
+        transport->dispose(1001, QStringLiteral("server going away"));
+}
 
 void EngineConnection::armHeartbeat(int ms)
 {
     if (m_heartbeatTimer)
         killTimer(m_heartbeatTimer);
     m_heartbeatTimer = startTimer(ms);
+}
+
+void EngineConnection::stopHeartbeat()
+{
+    if (m_heartbeatTimer) {
+        killTimer(m_heartbeatTimer);
+        m_heartbeatTimer = 0;
+    }
 }
 
 void EngineConnection::timerEvent(QTimerEvent *event)
@@ -53,17 +59,17 @@ void EngineConnection::timerEvent(QTimerEvent *event)
 
 void EngineConnection::sendRaw(const QByteArray &engineText)
 {
-    if (!m_open || !m_socket)
+    if (!m_open || !m_transport)
         return;
     m_traffic->bytesOut += quint64(engineText.size());
-    m_socket->sendTextMessage(QString::fromUtf8(engineText));
+    m_transport->sendText(engineText);
 }
 
 void EngineConnection::send(const WireFrames &frames)
 {
-    if (!m_open || !m_socket)
+    if (!m_open || !m_transport)
         return;
-    if (m_socket->bytesToWrite() > m_options.maxBufferedBytes) {
+    if (m_transport->bufferedBytes() > m_options.maxBufferedBytes) {
         close(QStringLiteral("slow consumer: more than %1 bytes queued")
                   .arg(m_options.maxBufferedBytes),
               true);
@@ -71,18 +77,15 @@ void EngineConnection::send(const WireFrames &frames)
     }
     ++m_traffic->messagesOut;
     m_traffic->bytesOut += quint64(frames.text.size());
-    m_socket->sendTextMessage(frames.text);
-    for (const QByteArray &binary : frames.binaries) {
+    for (const QByteArray &binary : frames.binaries)
         m_traffic->bytesOut += quint64(binary.size());
-        m_socket->sendBinaryMessage(binary);
-    }
+    m_transport->send(frames);
 }
 
-void EngineConnection::onText(const QString &text)
+void EngineConnection::transportText(const QByteArray &utf8)
 {
     if (!m_open)
         return;
-    const QByteArray utf8 = text.toUtf8();
     m_traffic->bytesIn += quint64(utf8.size());
     const Decoded<engineio::Packet> packet = engineio::decodeText(utf8);
     if (!packet) {
@@ -118,7 +121,7 @@ void EngineConnection::onText(const QString &text)
     }
 }
 
-void EngineConnection::onBinary(const QByteArray &data)
+void EngineConnection::transportBinary(const QByteArray &data)
 {
     if (!m_open)
         return;
@@ -131,49 +134,28 @@ void EngineConnection::close(const QString &reason, bool error)
     if (!m_open)
         return;
     m_open = false;
-    m_closeReason = reason;
-    if (m_heartbeatTimer) {
-        killTimer(m_heartbeatTimer);
-        m_heartbeatTimer = 0;
-    }
-    const QString peer = m_socket ? m_socket->peerAddress().toString() : QString();
+    stopHeartbeat();
     if (error)
-        qCWarning(lcEngineIo).noquote() << "closing" << m_sid << "from" << peer << "-" << reason;
+        qCWarning(lcEngineIo).noquote()
+            << "closing" << m_sid << "from" << m_handshake.address << "-" << reason;
     else
-        qCDebug(lcEngineIo).noquote() << "closing" << m_sid << "from" << peer << "-" << reason;
-    if (QWebSocket *socket = m_socket) {
-        // The socket outlives this session long enough to finish the close handshake; a peer
-        // that never answers it is cut off.
-        socket->disconnect(this);
-        socket->setParent(nullptr);
-        connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(2000, socket, &QWebSocket::abort);
-        const auto code = error ? QWebSocketProtocol::CloseCodeProtocolError
-                                : QWebSocketProtocol::CloseCodeNormal;
-        socket->close(code, reason.left(120));
-        m_socket = nullptr;
-    }
+        qCDebug(lcEngineIo).noquote()
+            << "closing" << m_sid << "from" << m_handshake.address << "-" << reason;
+    if (Transport *transport = std::exchange(m_transport, nullptr))
+        transport->dispose(error ? 1002 : 1000, reason);
     Q_EMIT closed(reason);
 }
 
-void EngineConnection::onDisconnected()
+void EngineConnection::transportClosed(const QString &reason, bool error)
 {
     if (!m_open)
         return;
     m_open = false;
-    if (m_heartbeatTimer) {
-        killTimer(m_heartbeatTimer);
-        m_heartbeatTimer = 0;
-    }
-    QString reason = QStringLiteral("transport close");
-    if (m_socket && m_socket->closeCode() == QWebSocketProtocol::CloseCodeTooMuchData) {
-        reason = QStringLiteral("transport error: message larger than maxPayload");
+    stopHeartbeat();
+    if (error)
         qCWarning(lcEngineIo).noquote() << "closing" << m_sid << "-" << reason;
-    } else if (m_socket && m_socket->closeCode() != QWebSocketProtocol::CloseCodeNormal &&
-               m_socket->closeCode() != QWebSocketProtocol::CloseCodeGoingAway) {
-        qCInfo(lcEngineIo).noquote() << "connection" << m_sid << "closed with code"
-                                     << int(m_socket->closeCode()) << m_socket->closeReason();
-    }
+    if (Transport *transport = std::exchange(m_transport, nullptr))
+        transport->dispose(1000, reason);
     Q_EMIT closed(reason);
 }
 

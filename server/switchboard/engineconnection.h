@@ -1,12 +1,12 @@
-// One Engine.IO v4 session over a WebSocket: the open packet, the server-driven heartbeat,
-// message framing, and closing with a reason that is logged once.
+// One Engine.IO v4 session: the open packet, the server-driven heartbeat, message framing,
+// and closing with a reason that is logged once. It moves packets through a Transport and
+// never knows which one.
 #pragma once
 
 #include "switchboard/engineio.h"
+#include "switchboard/transport.h"
 
 #include <QObject>
-#include <QPointer>
-#include <QWebSocket>
 
 namespace switchboard {
 
@@ -28,24 +28,20 @@ struct TrafficCounters
     quint64 bytesOut = 0;
 };
 
-// A Socket.IO packet framed for Engine.IO: the "4..." text frame and raw binary frames.
-struct WireFrames
-{
-    QString text;
-    QList<QByteArray> binaries;
-};
-
-class EngineConnection : public QObject
+class EngineConnection : public QObject, private TransportHandler
 {
     Q_OBJECT
 public:
-    EngineConnection(QWebSocket *socket, const EngineOptions &options, TrafficCounters *traffic,
+    // Takes `transport` over.
+    EngineConnection(Transport *transport, const EngineOptions &options, TrafficCounters *traffic,
                      QObject *parent = nullptr);
     ~EngineConnection() override;
 
     const QString &sid() const { return m_sid; }
-    QWebSocket *webSocket() const { return m_socket; }
     bool isOpen() const { return m_open; }
+    const HandshakeRecord &handshake() const { return m_handshake; }
+    // Output queued and not yet written to the peer.
+    qint64 bufferedBytes() const { return m_transport ? m_transport->bufferedBytes() : 0; }
 
     void send(const WireFrames &frames);
     // Closes the WebSocket; `reason` is what `closed` reports. `error` logs it as a warning.
@@ -59,16 +55,17 @@ protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
-    void onText(const QString &text);
-    void onBinary(const QByteArray &data);
-    void onDisconnected();
+    void transportText(const QByteArray &utf8) override;
+    void transportBinary(const QByteArray &data) override;
+    void transportClosed(const QString &reason, bool error) override;
     void sendRaw(const QByteArray &engineText);
     void armHeartbeat(int ms);
+    void stopHeartbeat();
 
-    QPointer<QWebSocket> m_socket;
+    Transport *m_transport;
+    HandshakeRecord m_handshake;
     EngineOptions m_options;
     QString m_sid;
-    QString m_closeReason;
     int m_heartbeatTimer = 0;
     bool m_awaitingPong = false;
     bool m_open = true;

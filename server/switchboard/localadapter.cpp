@@ -13,8 +13,8 @@ OutgoingPacket prepare(socketio::Packet packet)
     const socketio::Encoded encoded = socketio::encode(packet);
     WireFrames frames;
     frames.text.reserve(encoded.text.size() + 1);
-    frames.text.append(u'4');
-    frames.text.append(QString::fromUtf8(encoded.text));
+    frames.text.append('4');
+    frames.text.append(encoded.text);
     frames.binaries = encoded.attachments;
     return OutgoingPacket{std::move(packet), std::move(frames)};
 }

@@ -3,6 +3,9 @@
 #include "switchboard/adapter.h"
 #include "switchboard/client.h"
 #include "switchboard/logging.h"
+#include "switchboard/qttransport.h"
+
+#include <QWebSocket>
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -135,7 +138,8 @@ std::optional<HttpResponse> Server::checkHandshake(const HttpRequest &request) c
 
 void Server::onWebSocket(QWebSocket *socket)
 {
-    auto *connection = new EngineConnection(socket, m_options.engine, &m_traffic);
+    auto *connection = new EngineConnection(new QtTransport(socket, m_options.engine.maxPayload),
+                                            m_options.engine, &m_traffic);
     auto *client = new Client(this, connection);
     m_clients.insert(client);
 }

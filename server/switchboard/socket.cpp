@@ -248,8 +248,7 @@ void Socket::deliver(const WireFrames &frames, bool volatileFlag)
 {
     if (!isConnected())
         return;
-    if (volatileFlag && m_client->connection()->webSocket() &&
-        m_client->connection()->webSocket()->bytesToWrite() > 0)
+    if (volatileFlag && m_client->connection()->bufferedBytes() > 0)
         return;
     m_client->send(frames);
 }

@@ -373,7 +373,7 @@ void TestLocalAdapter::prepareEncodesOnce()
                                                switchboard::socketio::NoAck,
                                                QVariantList{u"ev"_s} + args};
     const switchboard::OutgoingPacket out = switchboard::prepare(packet);
-    QCOMPARE(out.frames.text, text);
+    QCOMPARE(QString::fromUtf8(out.frames.text), text);
     QCOMPARE(out.frames.binaries, binaries);
     QCOMPARE(out.packet, packet);
 
