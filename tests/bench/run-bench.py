@@ -308,11 +308,7 @@ class Bench:
                                          f"idle-{i}")
                     holders.append(holder)
                     line, _ = holder.wait_for(lambda l: '"ready"' in l, a.idle / 50 + 60)
-                    ready = json.loads(line)
-                    if ready["failed"]:
-                        self.failures.append(f"{kind}: {ready['failed']} of {a.idle} idle "
-                                             f"connections failed")
-                    ramps.append(ready)
+                    ramps.append(json.loads(line))
                 before, began = cluster.cpu(), time.time()
                 time.sleep(a.settle)
                 out["idle_cpu_pct"] = 100 * (cluster.cpu() - before) / (time.time() - began)
@@ -328,6 +324,17 @@ class Bench:
                 for holder in holders:
                     if holder.proc.poll() is not None:
                         self.failures.append(f"{kind}: {holder.name} ended early")
+                # What the holders lost: connections that never opened, or that the server
+                # closed while they were held (ping timeouts of a node that falls behind).
+                lost = sum(r["failed"] for r in ramps)
+                for holder in holders:
+                    holder.proc.send_signal(signal.SIGTERM)
+                    line, _ = holder.wait_for(lambda l: '"done"' in l, 30)
+                    lost += json.loads(line)["closed"]
+                out["idle_lost"] = lost
+                if lost:
+                    self.failures.append(f"{kind}: {lost} of {2 * a.idle} idle connections "
+                                         f"failed or were closed by the server")
             finally:
                 for holder in holders:
                     holder.stop()
@@ -382,6 +389,8 @@ class Bench:
             for kind in a.kinds:
                 out = {}
                 for scenario in a.scenarios:
+                    if scenario == "idle" and run >= a.idle_runs:
+                        continue
                     log(f"run {run + 1}/{a.runs} {NAMES[kind]}: {scenario}")
                     getattr(self, "scenario_" + scenario)(kind, out)
                 log(f"run {run + 1} {kind}: " + json.dumps(out))
@@ -472,6 +481,8 @@ def table(bench):
         row(f"connect rate while growing to {n}", ("connect_rate",), "/s")
         row(f"connect -> CONNECT p50, growing to {n}", ("connect_p50_ms",), " ms")
         row(f"connect -> CONNECT p99, growing to {n}", ("connect_p99_ms",), " ms")
+        row(f"idle connections lost (of 2 × {n}: failed, or closed by the server while held)",
+            ("idle_lost",), "", 0)
     if "fanout" in a.scenarios:
         m = f"{a.members:,}".replace(",", "\u202f")
         for rate in a.rates:
@@ -509,7 +520,8 @@ def table(bench):
     header = [
         f"Machine: {machine()}; load average (1 min) during the run: min "
         f"{min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f}. "
-        f"Medians of {a.runs} run(s) per kind, kinds alternating; the run took "
+        f"Medians of {a.runs} run(s) per kind ({min(a.runs, a.idle_runs)} for the DM, idle and "
+        f"connect rows), kinds alternating; the run took "
         f"{bench.elapsed / 60:.1f} min" +
         (f"; every process of the benchmark at nice {a.nice}." if a.nice else "."),
         "",
@@ -541,6 +553,8 @@ def main():
     p.add_argument("--kinds", default="sb,sio", help="comma-separated: sb, sio")
     p.add_argument("--scenarios", default="idle,fanout,slow")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--idle-runs", type=int, default=None,
+                   help="runs of the idle scenario (the slow one), default --runs")
     p.add_argument("--idle", type=int, default=15000, help="idle connections per node")
     p.add_argument("--inflight", type=int, default=50, help="handshakes in flight while growing")
     p.add_argument("--settle", type=float, default=5,
@@ -578,6 +592,8 @@ def main():
         a.members, a.rates, a.step, a.drain = 20, "20,50", 1, 5
         a.slow_members, a.slow_rate, a.slow_seconds, a.slow_payload = 20, 20, 1, 100
         a.require_no_loss = True
+    if a.idle_runs is None:
+        a.idle_runs = a.runs
     a.kinds = [k for k in a.kinds.split(",") if k]
     a.scenarios = [s for s in a.scenarios.split(",") if s]
     a.rates = [float(r) if "." in r else int(r) for r in a.rates.split(",")]
