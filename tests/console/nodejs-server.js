@@ -17,6 +17,9 @@
 // An event that asks for an ack is answered with {"client":i,"got":event}. The process ends
 // when stdin closes (the test went away) or after a hard limit, so it never outlives the test.
 //
+// The clients send credentials as browsers and apps do, `auth: {token}` and Authorization and
+// Cookie headers, all with the value Secret below: the console must show their names, never it.
+//
 // Usage: node nodejs-server.js <redis-url> <clients> [interop-dir]
 
 const path = require("node:path");
@@ -28,6 +31,7 @@ const clientCount = Number(process.argv[3] || 2);
 const interopDir =
   process.argv[4] || process.env.SWITCHBOARD_INTEROP_DIR || path.join(__dirname, "../interop");
 const HARD_LIMIT_MS = 120000;
+const Secret = "s3cret-of-the-nodejs-clients";
 
 const fromInterop = createRequire(path.join(interopDir, "package.json"));
 const { startSocketIoServer } = fromInterop("./lib/socketio-server.js");
@@ -57,6 +61,8 @@ async function main() {
       transports: ["websocket"],
       reconnection: false,
       forceNew: true,
+      auth: { token: Secret },
+      extraHeaders: { authorization: `Bearer ${Secret}`, cookie: `sid=${Secret}` },
     });
     socket.onAny((event, ...args) => {
       const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
