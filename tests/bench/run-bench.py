@@ -392,7 +392,11 @@ class Bench:
                     if scenario == "idle" and run >= a.idle_runs:
                         continue
                     log(f"run {run + 1}/{a.runs} {NAMES[kind]}: {scenario}")
-                    getattr(self, "scenario_" + scenario)(kind, out)
+                    try:
+                        getattr(self, "scenario_" + scenario)(kind, out)
+                    except BenchError as error:  # recorded; the other scenarios still run
+                        log(f"failed: {error}")
+                        self.failures.append(f"run {run + 1} {kind} {scenario}: {error}")
                 log(f"run {run + 1} {kind}: " + json.dumps(out))
                 self.results[kind].append(out)
         self.sampler.stop.set()
@@ -528,7 +532,8 @@ def table(bench):
         "| scenario | Switchboard | socket.io | ratio (Switchboard / socket.io) |",
         "|---|---|---|---|",
     ]
-    return "\n".join(header + rows) + "\n"
+    notes = [""] + [f"- failed: {failure}" for failure in bench.failures] if bench.failures else []
+    return "\n".join(header + rows + notes) + "\n"
 
 
 def write_docs(path, text, command):
