@@ -430,7 +430,7 @@ def fmt(value, unit="", digits=None):
 
 
 def ratio(a, b):
-    if a is None or b is None or b == 0:
+    if a is None or b is None or b == 0 or a < 0:
         return "–"
     r = a / b
     return f"{r:.2f}" if r < 10 else f"{r:.1f}" if r < 100 else f"{r:.0f}"
@@ -601,7 +601,7 @@ def main():
         a.idle_runs = a.runs
     a.kinds = [k for k in a.kinds.split(",") if k]
     a.scenarios = [s for s in a.scenarios.split(",") if s]
-    a.rates = [float(r) if "." in r else int(r) for r in a.rates.split(",")]
+    a.rates = list(dict.fromkeys(float(r) if "." in r else int(r) for r in a.rates.split(",")))
     if set(a.kinds) - set(NAMES) or set(a.scenarios) - {"idle", "fanout", "slow"}:
         p.error("unknown kind or scenario")
     for path in ([a.node] if "sb" in a.kinds else []) + [a.sbload]:
