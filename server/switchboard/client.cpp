@@ -6,17 +6,17 @@
 #include "switchboard/server.h"
 
 #include <QPointer>
-#include <QTimerEvent>
 
 namespace switchboard {
 
 Client::Client(Server *server, EngineConnection *connection)
-    : QObject(server), m_server(server), m_connection(connection)
+    : QObject(server), m_server(server), m_connection(connection),
+      m_connectTimeout([this] { onConnectTimeout(); })
 {
     connection->setParent(this);
     connect(connection, &EngineConnection::message, this, &Client::onMessage);
     connect(connection, &EngineConnection::closed, this, &Client::onClosed);
-    m_connectTimer = startTimer(server->options().connectTimeout);
+    m_connectTimeout.arm(server->options().connectTimeout);
     m_decoder.setLimits({server->options().maxAttachments, server->options().maxAttachmentBytes});
 }
 
@@ -28,12 +28,8 @@ Client::~Client()
     qDeleteAll(findChildren<Socket *>(Qt::FindDirectChildrenOnly));
 }
 
-void Client::timerEvent(QTimerEvent *event)
+void Client::onConnectTimeout()
 {
-    if (event->timerId() != m_connectTimer)
-        return QObject::timerEvent(event);
-    killTimer(m_connectTimer);
-    m_connectTimer = 0;
     if (m_sockets.isEmpty())
         close(QStringLiteral("connect timeout: no namespace joined within %1 ms")
                   .arg(m_server->options().connectTimeout),
@@ -130,10 +126,7 @@ void Client::onClosed(const QString &reason)
     if (m_closing)
         return;
     m_closing = true;
-    if (m_connectTimer) {
-        killTimer(m_connectTimer);
-        m_connectTimer = 0;
-    }
+    m_connectTimeout.disarm();
     const auto sockets = m_sockets.values();
     for (Socket *socket : sockets) {
         if (socket->isConnected())

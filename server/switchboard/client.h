@@ -2,6 +2,7 @@
 // the namespaces the client joined, and enforces the connect timeout.
 #pragma once
 
+#include "switchboard/deadlines.h"
 #include "switchboard/engineconnection.h"
 #include "switchboard/socket.h"
 #include "switchboard/socketio.h"
@@ -29,9 +30,6 @@ public:
     // Closes the connection and every socket on it with `reason`.
     void close(const QString &reason, bool error = false);
 
-protected:
-    void timerEvent(QTimerEvent *event) override;
-
 private:
     friend class Namespace;
     friend class Socket;
@@ -39,6 +37,7 @@ private:
     void onMessage(const QByteArray &data, bool binary);
     void onPacket(const socketio::Packet &packet);
     void onClosed(const QString &reason);
+    void onConnectTimeout();
     // Forgets `socket` if it is the one this client holds for its namespace.
     void forgetSocket(Socket *socket);
     Handshake makeHandshake(const QVariantMap &auth) const;
@@ -49,7 +48,7 @@ private:
     // Namespace name -> the one socket of this client there, pending (in middleware) or
     // connected: the only owner of that rule.
     QHash<QString, Socket *> m_sockets;
-    int m_connectTimer = 0;
+    Deadline m_connectTimeout;
     bool m_closing = false;
 };
 

@@ -3,14 +3,13 @@
 #include "switchboard/ids.h"
 #include "switchboard/logging.h"
 
-#include <QTimerEvent>
-
 namespace switchboard {
 
 EngineConnection::EngineConnection(Transport *transport, const EngineOptions &options,
                                    TrafficCounters *traffic, QObject *parent)
     : QObject(parent), m_transport(transport), m_handshake(transport->handshake()),
-      m_options(options), m_sid(randomId()), m_traffic(traffic)
+      m_options(options), m_sid(randomId()), m_heartbeat([this] { onHeartbeat(); }),
+      m_traffic(traffic)
 {
     transport->setHandler(this);
     engineio::OpenInfo open;
@@ -19,7 +18,7 @@ EngineConnection::EngineConnection(Transport *transport, const EngineOptions &op
     open.pingTimeout = options.pingTimeout;
     open.maxPayload = options.maxPayload;
     sendRaw(engineio::encodeOpen(open));
-    armHeartbeat(options.pingInterval);
+    m_heartbeat.arm(options.pingInterval);
     qCDebug(lcEngineIo) << "open" << m_sid << m_handshake.address;
 }
 
@@ -29,32 +28,15 @@ EngineConnection::~EngineConnection()
         transport->dispose(1001, QStringLiteral("server going away"));
 }
 
-void EngineConnection::armHeartbeat(int ms)
+void EngineConnection::onHeartbeat()
 {
-    if (m_heartbeatTimer)
-        killTimer(m_heartbeatTimer);
-    m_heartbeatTimer = startTimer(ms);
-}
-
-void EngineConnection::stopHeartbeat()
-{
-    if (m_heartbeatTimer) {
-        killTimer(m_heartbeatTimer);
-        m_heartbeatTimer = 0;
-    }
-}
-
-void EngineConnection::timerEvent(QTimerEvent *event)
-{
-    if (event->timerId() != m_heartbeatTimer)
-        return QObject::timerEvent(event);
     if (m_awaitingPong) {
         close(QStringLiteral("ping timeout"));
         return;
     }
     m_awaitingPong = true;
     sendRaw(engineio::encodeText(engineio::PacketType::Ping));
-    armHeartbeat(m_options.pingTimeout);
+    m_heartbeat.arm(m_options.pingTimeout);
 }
 
 void EngineConnection::sendRaw(const QByteArray &engineText)
@@ -100,7 +82,7 @@ void EngineConnection::transportText(const QByteArray &utf8)
     case engineio::PacketType::Pong:
         if (m_awaitingPong) {
             m_awaitingPong = false;
-            armHeartbeat(m_options.pingInterval);
+            m_heartbeat.arm(m_options.pingInterval);
         }
         break;
     case engineio::PacketType::Ping:
@@ -134,7 +116,7 @@ void EngineConnection::close(const QString &reason, bool error)
     if (!m_open)
         return;
     m_open = false;
-    stopHeartbeat();
+    m_heartbeat.disarm();
     if (error)
         qCWarning(lcEngineIo).noquote()
             << "closing" << m_sid << "from" << m_handshake.address << "-" << reason;
@@ -151,7 +133,7 @@ void EngineConnection::transportClosed(const QString &reason, bool error)
     if (!m_open)
         return;
     m_open = false;
-    stopHeartbeat();
+    m_heartbeat.disarm();
     if (error)
         qCWarning(lcEngineIo).noquote() << "closing" << m_sid << "-" << reason;
     if (Transport *transport = std::exchange(m_transport, nullptr))

@@ -3,6 +3,7 @@
 // never knows which one.
 #pragma once
 
+#include "switchboard/deadlines.h"
 #include "switchboard/engineio.h"
 #include "switchboard/transport.h"
 
@@ -51,22 +52,18 @@ Q_SIGNALS:
     void message(const QByteArray &data, bool binary);
     void closed(const QString &reason);
 
-protected:
-    void timerEvent(QTimerEvent *event) override;
-
 private:
     void transportText(const QByteArray &utf8) override;
     void transportBinary(const QByteArray &data) override;
     void transportClosed(const QString &reason, bool error) override;
     void sendRaw(const QByteArray &engineText);
-    void armHeartbeat(int ms);
-    void stopHeartbeat();
+    void onHeartbeat();
 
     Transport *m_transport;
     HandshakeRecord m_handshake;
     EngineOptions m_options;
     QString m_sid;
-    int m_heartbeatTimer = 0;
+    Deadline m_heartbeat; // the next ping, or the pong's deadline
     bool m_awaitingPong = false;
     bool m_open = true;
     TrafficCounters *m_traffic;

@@ -22,6 +22,9 @@ struct Setting
 // One table drives the parser, the INI lookup and the environment lookup.
 constexpr Setting settings[] = {
     {"port", "PORT", "port", "TCP port for HTTP and WebSocket (default 3000)."},
+    {"transport", "SWITCHBOARD_TRANSPORT", "epoll|qt",
+     "Connection layer: epoll (default: one epoll set for every client) or qt "
+     "(QWebSocketServer, the reference path)."},
     {"host", "HOST", "address", "Address to listen on (default: all interfaces)."},
     {"redis", "REDIS_URL", "url",
      "Redis URL to join a cluster: redis://[user:password@]host[:port][/db] or "
@@ -194,6 +197,16 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         if (!pattern.startsWith(u'/') && pattern != u"*")
             return bad(QStringLiteral("namespaces"),
                        QStringLiteral("'%1' must start with '/' or be '*'").arg(pattern));
+    }
+    if (values.contains(QStringLiteral("transport"))) {
+        const QString transport = values.value(QStringLiteral("transport"));
+        if (transport == u"epoll")
+            server.transport = TransportKind::Epoll;
+        else if (transport == u"qt")
+            server.transport = TransportKind::Qt;
+        else
+            return bad(QStringLiteral("transport"),
+                       QStringLiteral("'%1' is not epoll or qt").arg(transport));
     }
     if (values.contains(QStringLiteral("path"))) {
         server.path = values.value(QStringLiteral("path"));

@@ -2,10 +2,9 @@
 
 #include "switchboard/adapter.h"
 #include "switchboard/client.h"
+#include "switchboard/epollfront.h"
 #include "switchboard/logging.h"
-#include "switchboard/qttransport.h"
-
-#include <QWebSocket>
+#include "switchboard/qthttpfront.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -37,13 +36,17 @@ bool globMatch(const QString &pattern, const QString &name)
 } // namespace
 
 Server::Server(ServerOptions options, QObject *parent)
-    : QObject(parent), m_options(std::move(options)), m_http(new HttpFront(this)),
+    : QObject(parent), m_options(std::move(options)),
+      m_http(m_options.transport == TransportKind::Qt
+                 ? static_cast<HttpFront *>(new QtHttpFront(this))
+                 : static_cast<HttpFront *>(new EpollFront(this))),
       m_adapterFactory([](Namespace *nsp) { return std::make_unique<LocalAdapter>(nsp); }),
       m_startTime(QDateTime::currentDateTimeUtc())
 {
     m_http->setEngineIoPath(m_options.path,
                             [this](const HttpRequest &request) { return checkHandshake(request); });
-    connect(m_http, &HttpFront::webSocketConnected, this, &Server::onWebSocket);
+    m_http->setMaxMessageSize(m_options.engine.maxPayload);
+    connect(m_http, &HttpFront::transportOpened, this, &Server::onTransport);
     of(QStringLiteral("/"));
 }
 
@@ -136,10 +139,9 @@ std::optional<HttpResponse> Server::checkHandshake(const HttpRequest &request) c
     return std::nullopt;
 }
 
-void Server::onWebSocket(QWebSocket *socket)
+void Server::onTransport(Transport *transport)
 {
-    auto *connection = new EngineConnection(new QtTransport(socket, m_options.engine.maxPayload),
-                                            m_options.engine, &m_traffic);
+    auto *connection = new EngineConnection(transport, m_options.engine, &m_traffic);
     auto *client = new Client(this, connection);
     m_clients.insert(client);
 }

@@ -19,8 +19,16 @@ namespace switchboard {
 class Adapter;
 class Client;
 
+// Which connection layer serves the port.
+enum class TransportKind
+{
+    Epoll, // our own epoll layer: the default, cost independent of idle connections
+    Qt     // QTcpServer + QWebSocketServer: the reference path
+};
+
 struct ServerOptions
 {
+    TransportKind transport = TransportKind::Epoll;
     EngineOptions engine;
     int connectTimeout = 45000;
     QString path = QStringLiteral("/socket.io/");
@@ -74,7 +82,7 @@ private:
     // Forgets an emptied dynamic namespace (and its adapter's subscriptions) once the event
     // loop is back: the caller may be inside its adapter.
     void releaseNamespace(Namespace *nsp);
-    void onWebSocket(QWebSocket *socket);
+    void onTransport(Transport *transport);
     std::optional<HttpResponse> checkHandshake(const HttpRequest &request) const;
     void serveHealth();
 

@@ -18,6 +18,9 @@ startNode(const std::function<void(switchboard::NodeConfig &)> &tweak = {})
     config.port = 0;
     config.name = QStringLiteral("test-node");
     config.server.dynamicNamespaces = {QStringLiteral("*")};
+    // CTest runs each suite on both connection layers.
+    if (qEnvironmentVariable("SWITCHBOARD_TRANSPORT") == u"qt")
+        config.server.transport = switchboard::TransportKind::Qt;
     if (tweak)
         tweak(config);
     auto node = std::make_unique<switchboard::Node>(config);

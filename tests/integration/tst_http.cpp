@@ -2,6 +2,8 @@
 #include "nodefixture.h"
 #include "rawclient.h"
 
+#include "switchboard/epollfront.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpSocket>
@@ -200,8 +202,7 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, target);
         QFETCH(int, status);
-        const auto live = [this] { return m_node->findChildren<QTcpSocket *>().size(); };
-        QTRY_COMPARE(live(), 0);
+        QTRY_COMPARE(liveConnections(), 0);
         constexpr int Upgrades = 50;
         for (int i = 0; i < Upgrades; ++i) {
             const Reply reply = get(m_port, target,
@@ -210,20 +211,19 @@ private Q_SLOTS:
                                     "dGhlIHNhbXBsZSBub25jZQ==\r\n");
             QCOMPARE(reply.status, status);
         }
-        QTRY_COMPARE(live(), 0);
+        QTRY_COMPARE(liveConnections(), 0);
     }
 
     // The control: an accepted upgrade is a live socket while its client is connected.
     void acceptedUpgradeIsCounted()
     {
-        const auto live = [this] { return m_node->findChildren<QTcpSocket *>().size(); };
-        QTRY_COMPARE(live(), 0);
+        QTRY_COMPARE(liveConnections(), 0);
         {
             RawClient client(engineUrl(*m_node));
             QVERIFY(!client.handshake().isNull());
-            QCOMPARE(live(), 1);
+            QCOMPARE(liveConnections(), 1);
         }
-        QTRY_COMPARE(live(), 0);
+        QTRY_COMPARE(liveConnections(), 0);
     }
 
     void oversizedBodyRefused()
@@ -246,6 +246,15 @@ private Q_SLOTS:
     }
 
 private:
+    // TCP connections the node holds: its QTcpSockets on the Qt layer (LeakSanitizer cannot
+    // see them, they are reachable), its NetConnections on the epoll layer.
+    qsizetype liveConnections() const
+    {
+        if (auto *epoll = qobject_cast<EpollFront *>(m_node->server()->http()))
+            return epoll->connectionCount();
+        return m_node->findChildren<QTcpSocket *>().size();
+    }
+
     std::unique_ptr<Node> m_node;
     quint16 m_port = 0;
 };

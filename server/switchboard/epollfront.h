@@ -1,0 +1,48 @@
+// The default HTTP front: a non-blocking listening socket and every client connection in one
+// Poller (epoll), with plain NetConnection objects instead of a QTcpSocket (and its buffers
+// and notifiers) per client.
+#pragma once
+
+#include "switchboard/httpfront.h"
+#include "switchboard/poller.h"
+
+#include <QSet>
+
+namespace switchboard {
+
+class NetConnection;
+
+class EpollFront : public HttpFront
+{
+    Q_OBJECT
+public:
+    // listen() backlog: bursts of clients wait in the kernel rather than being refused.
+    static constexpr int Backlog = 4096;
+
+    explicit EpollFront(QObject *parent = nullptr);
+    ~EpollFront() override;
+
+    bool listen(const QHostAddress &address, quint16 port) override;
+    void close() override;
+    quint16 serverPort() const override { return m_port; }
+    QString errorString() const override { return m_error; }
+
+    Poller *poller() const { return m_poller; }
+    int connectionCount() const { return int(m_connections.size()); }
+
+private:
+    friend class NetConnection;
+    class Listener;
+    void accept();
+    void opened(NetConnection *connection);
+    void forget(NetConnection *connection) { m_connections.remove(connection); }
+
+    Poller *m_poller;
+    Listener *m_listener = nullptr;
+    int m_listenFd = -1;
+    quint16 m_port = 0;
+    QString m_error;
+    QSet<NetConnection *> m_connections;
+};
+
+} // namespace switchboard

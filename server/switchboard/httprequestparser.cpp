@@ -1,0 +1,144 @@
+#include "switchboard/httprequestparser.h"
+
+namespace switchboard {
+
+namespace {
+
+HttpRequestParser *self(http_parser *p)
+{
+    return static_cast<HttpRequestParser *>(p->data);
+}
+
+http_parser_settings makeSettings(http_data_cb url, http_data_cb field, http_data_cb value,
+                                  http_cb headers, http_data_cb body, http_cb complete)
+{
+    http_parser_settings settings{};
+    settings.on_url = url;
+    settings.on_header_field = field;
+    settings.on_header_value = value;
+    settings.on_headers_complete = headers;
+    settings.on_body = body;
+    settings.on_message_complete = complete;
+    return settings;
+}
+
+} // namespace
+
+HttpRequestParser::HttpRequestParser()
+{
+    reset();
+}
+
+void HttpRequestParser::reset()
+{
+    http_parser_init(&m_parser, HTTP_REQUEST);
+    m_parser.data = this;
+    m_request = {};
+    m_url.clear();
+    m_lastWasValue = false;
+    m_state = State::NeedMore;
+}
+
+size_t HttpRequestParser::feed(const char *data, size_t length)
+{
+    static const http_parser_settings settings = makeSettings(
+        &onUrl, &onHeaderField, &onHeaderValue, &onHeadersComplete, &onBody, &onMessageComplete);
+    if (m_state != State::NeedMore)
+        return 0;
+    size_t used = http_parser_execute(&m_parser, &settings, data, length);
+    // Paused in on_headers_complete, http-parser has not counted the head's final LF (it
+    // would parse it again on resuming): an upgrade's head ends after it, the new protocol's
+    // bytes start there.
+    if (m_state == State::Upgrade && used < length && data[used] == '\n')
+        ++used;
+    const auto err = HTTP_PARSER_ERRNO(&m_parser);
+    if (m_state == State::NeedMore && err != HPE_OK && err != HPE_PAUSED)
+        m_state = State::Error;
+    if (m_state == State::Request)
+        m_keepAlive = http_should_keep_alive(&m_parser) != 0;
+    return used;
+}
+
+QByteArray HttpRequestParser::errorText() const
+{
+    return http_errno_description(HTTP_PARSER_ERRNO(&m_parser));
+}
+
+HttpRequest HttpRequestParser::take(const QHostAddress &peer)
+{
+    HttpRequest request = std::move(m_request);
+    request.method = http_method_str(http_method(m_parser.method));
+    request.target = m_url;
+    request.url = QUrl::fromEncoded(m_url);
+    request.path = request.url.path();
+    request.query = QUrlQuery(request.url);
+    request.peer = peer;
+    reset();
+    return request;
+}
+
+int HttpRequestParser::onUrl(http_parser *p, const char *at, size_t length)
+{
+    self(p)->m_url.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onHeaderField(http_parser *p, const char *at, size_t length)
+{
+    auto *c = self(p);
+    if (c->m_lastWasValue || c->m_request.headers.isEmpty())
+        c->m_request.headers.append({QByteArray(at, qsizetype(length)).toLower(), {}});
+    else
+        c->m_request.headers.last().first.append(QByteArray(at, qsizetype(length)).toLower());
+    c->m_lastWasValue = false;
+    return 0;
+}
+
+int HttpRequestParser::onHeaderValue(http_parser *p, const char *at, size_t length)
+{
+    auto *c = self(p);
+    if (c->m_request.headers.isEmpty())
+        return 1;
+    c->m_request.headers.last().second.append(at, qsizetype(length));
+    c->m_lastWasValue = true;
+    return 0;
+}
+
+int HttpRequestParser::onHeadersComplete(http_parser *p)
+{
+    auto *c = self(p);
+    c->m_request.upgrade = p->upgrade;
+    if (p->upgrade) {
+        c->m_state = State::Upgrade;
+        http_parser_pause(p, 1);
+    } else if (p->content_length != ULLONG_MAX &&
+               p->content_length > quint64(HttpFront::MaxBodyBytes)) {
+        c->m_state = State::TooLarge;
+        http_parser_pause(p, 1);
+    }
+    return 0;
+}
+
+int HttpRequestParser::onBody(http_parser *p, const char *at, size_t length)
+{
+    auto *c = self(p);
+    if (c->m_request.body.size() + qsizetype(length) > HttpFront::MaxBodyBytes) {
+        c->m_state = State::TooLarge;
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    c->m_request.body.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onMessageComplete(http_parser *p)
+{
+    auto *c = self(p);
+    if (c->m_state == State::NeedMore) {
+        c->m_state = State::Request;
+        http_parser_pause(p, 1);
+    }
+    return 0;
+}
+
+} // namespace switchboard

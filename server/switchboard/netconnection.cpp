@@ -1,0 +1,373 @@
+#include "switchboard/netconnection.h"
+
+#include "switchboard/epollfront.h"
+#include "switchboard/httprequestparser.h"
+#include "switchboard/logging.h"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace switchboard {
+
+namespace {
+
+// Every connection of the thread reads into this; a connection keeps only the unused tail.
+constexpr qsizetype ReadBufferSize = 64 * 1024;
+thread_local char readBuffer[ReadBufferSize];
+// Bytes read per readiness report: one busy client cannot hold the loop.
+constexpr qsizetype ReadBudget = 4 * ReadBufferSize;
+// How long a closing WebSocket waits for the peer's close frame before it is cut off.
+constexpr int CloseGraceMs = 2000;
+constexpr int MaxIovecs = 64;
+
+bool hasToken(const QByteArray &header, QByteArrayView token)
+{
+    for (const QByteArray &part : header.split(','))
+        if (part.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+            return true;
+    return false;
+}
+
+} // namespace
+
+NetConnection::NetConnection(EpollFront *front, int fd, const QHostAddress &peer)
+    : m_front(front), m_fd(fd), m_peer(peer), m_http(std::make_unique<HttpRequestParser>()),
+      m_ws(websocket::Parser::Limits{front->maxMessageSize()}), m_idle([this] { onIdle(); })
+{
+    m_front->poller()->add(fd, this, EPOLLIN | EPOLLRDHUP);
+    m_idle.arm(front->idleTimeout());
+}
+
+NetConnection::~NetConnection()
+{
+    if (m_fd >= 0) {
+        m_front->poller()->remove(m_fd);
+        ::close(m_fd);
+    }
+}
+
+void NetConnection::pollEvent(quint32 events)
+{
+    if (m_phase == Phase::Dead)
+        return;
+    if (events & EPOLLOUT)
+        flush();
+    if (m_phase != Phase::Dead && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+        onReadable();
+}
+
+void NetConnection::onReadable()
+{
+    qsizetype total = 0;
+    while (m_phase != Phase::Dead && total < ReadBudget) {
+        const ssize_t got = ::recv(m_fd, readBuffer, size_t(ReadBufferSize), 0);
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            if (errno == EINTR)
+                continue;
+            return lost(QStringLiteral("transport error: %1")
+                            .arg(QString::fromLocal8Bit(std::strerror(errno))),
+                        false, 0);
+        }
+        if (got == 0)
+            return lost(QStringLiteral("transport close"), false, 0);
+        total += got;
+        if (m_phase == Phase::Closing)
+            continue; // waiting for the peer to go: what it still sends is dropped
+        // Straight from the shared buffer when nothing is pending; else behind the tail.
+        QByteArrayView data(readBuffer, got);
+        if (!m_input.isEmpty()) {
+            m_input.append(data);
+            data = m_input;
+        }
+        qsizetype used = 0;
+        while (m_phase == Phase::Http || m_phase == Phase::WebSocket) {
+            const Phase before = m_phase;
+            const qsizetype step = m_phase == Phase::Http ? processHttp(data.sliced(used))
+                                                          : processWebSocket(data.sliced(used));
+            used += step;
+            if (step == 0 && m_phase == before)
+                break;
+        }
+        if (m_phase == Phase::Dead)
+            return;
+        if (data.constData() == m_input.constData())
+            m_input.remove(0, used);
+        else
+            m_input = data.sliced(used).toByteArray();
+        if (m_input.capacity() > 2 * m_input.size() + 1024)
+            m_input.squeeze();
+    }
+}
+
+qsizetype NetConnection::processHttp(QByteArrayView data)
+{
+    if (data.isEmpty() || m_closeAfterFlush)
+        return 0;
+    const qsizetype used = qsizetype(m_http->feed(data.constData(), size_t(data.size())));
+    switch (m_http->state()) {
+    case HttpRequestParser::State::NeedMore:
+        return used;
+    case HttpRequestParser::State::Upgrade:
+        upgrade(m_http->take(m_peer));
+        return used;
+    case HttpRequestParser::State::TooLarge:
+        answer(HttpResponse::error(413, QStringLiteral("Payload too large")), false);
+        return data.size();
+    case HttpRequestParser::State::Error:
+        qCInfo(lcHttp) << "bad HTTP request from" << m_peer.toString() << m_http->errorText();
+        answer(HttpResponse::error(400, QStringLiteral("Bad request")), false);
+        return data.size();
+    case HttpRequestParser::State::Request: {
+        const bool keepAlive = m_http->keepAlive();
+        const HttpRequest request = m_http->take(m_peer);
+        answer(m_front->respond(request), keepAlive, request.method == "HEAD");
+        if (keepAlive)
+            m_idle.arm(m_front->idleTimeout());
+        return used;
+    }
+    }
+    return used;
+}
+
+void NetConnection::answer(const HttpResponse &response, bool keepAlive, bool head)
+{
+    queue(response.serialize(keepAlive, head));
+    if (!keepAlive)
+        closeAfterFlush();
+    flush();
+}
+
+void NetConnection::upgrade(const HttpRequest &request)
+{
+    std::optional<HttpResponse> refusal = m_front->checkUpgrade(request);
+    const QByteArray key = request.header("sec-websocket-key");
+    if (!refusal && request.method != "GET")
+        refusal = HttpResponse::error(400, QStringLiteral("Bad handshake method"));
+    if (!refusal &&
+        (request.header("sec-websocket-version") != "13" ||
+         !hasToken(request.header("connection"), "upgrade") || !websocket::isValidKey(key))) {
+        qCInfo(lcHttp) << "refused upgrade from" << m_peer.toString()
+                       << "- not a valid RFC 6455 handshake (version 13, Connection: Upgrade, a "
+                          "16-byte Sec-WebSocket-Key)";
+        refusal = HttpResponse::error(400, QStringLiteral("Bad request"));
+        refusal->headers.append(qMakePair(QByteArray("Sec-WebSocket-Version"), QByteArray("13")));
+    }
+    if (refusal)
+        return answer(*refusal, false);
+    queue("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Accept: " +
+          websocket::acceptKey(key) + "\r\n\r\n");
+    m_phase = Phase::WebSocket;
+    m_http.reset();
+    m_idle.disarm(); // the session's heartbeat watches it from now on
+    m_handshake.headers = request.headers;
+    m_handshake.target = request.target;
+    m_handshake.address = m_peer.toString();
+    flush();
+    m_front->opened(this); // the server makes the session, which sends the open packet
+}
+
+qsizetype NetConnection::processWebSocket(QByteArrayView data)
+{
+    const websocket::Parser::Result result = m_ws.parse(data);
+    switch (result.event) {
+    case websocket::Parser::Event::NeedMore:
+        break;
+    case websocket::Parser::Event::Message:
+        if (m_handler) {
+            if (result.binary)
+                m_handler->transportBinary(result.payload);
+            else
+                m_handler->transportText(result.payload);
+        }
+        break;
+    case websocket::Parser::Event::Ping:
+        queue(websocket::frame(websocket::Opcode::Pong, result.payload));
+        flush();
+        break;
+    case websocket::Parser::Event::Pong:
+        break;
+    case websocket::Parser::Event::Close:
+        lost(QStringLiteral("transport close"), false, result.closeCode);
+        break;
+    case websocket::Parser::Event::Error:
+        // The same words as the Qt transport for the limit every client may hit.
+        lost(result.closeCode == 1009
+                 ? QStringLiteral("transport error: message larger than maxPayload (%1)")
+                       .arg(result.error)
+                 : QStringLiteral("transport error: %1").arg(result.error),
+             true, result.closeCode);
+        break;
+    }
+    return result.consumed;
+}
+
+void NetConnection::sendText(const QByteArray &utf8)
+{
+    if (m_phase != Phase::WebSocket)
+        return;
+    queue(websocket::frame(websocket::Opcode::Text, utf8));
+    flush();
+}
+
+void NetConnection::send(const WireFrames &frames)
+{
+    if (m_phase != Phase::WebSocket)
+        return;
+    // Built by the first recipient of a broadcast; the others write the same bytes.
+    QByteArray &wire = *frames.wire;
+    if (wire.isEmpty()) {
+        wire = websocket::frame(websocket::Opcode::Text, frames.text);
+        for (const QByteArray &binary : frames.binaries)
+            wire += websocket::frame(websocket::Opcode::Binary, binary);
+    }
+    queue(wire);
+    flush();
+}
+
+void NetConnection::queue(const QByteArray &bytes)
+{
+    m_output.append(bytes);
+    m_queued += bytes.size();
+}
+
+void NetConnection::flush()
+{
+    while (!m_output.isEmpty() && m_fd >= 0) {
+        iovec vectors[MaxIovecs];
+        int count = 0;
+        for (qsizetype i = 0; i < m_output.size() && count < MaxIovecs; ++i, ++count) {
+            const QByteArray &chunk = m_output.at(i);
+            const qsizetype skip = i == 0 ? m_outputOffset : 0;
+            vectors[count].iov_base = const_cast<char *>(chunk.constData() + skip);
+            vectors[count].iov_len = size_t(chunk.size() - skip);
+        }
+        msghdr message{};
+        message.msg_iov = vectors;
+        message.msg_iovlen = size_t(count);
+        const ssize_t written = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            m_output.clear();
+            m_queued = 0;
+            m_outputOffset = 0;
+            return lost(QStringLiteral("transport error: %1")
+                            .arg(QString::fromLocal8Bit(std::strerror(errno))),
+                        false, 0);
+        }
+        m_queued -= written;
+        qsizetype left = written;
+        while (left > 0) {
+            const qsizetype rest = m_output.first().size() - m_outputOffset;
+            if (left < rest) {
+                m_outputOffset += left;
+                break;
+            }
+            left -= rest;
+            m_output.removeFirst();
+            m_outputOffset = 0;
+        }
+    }
+    if (m_output.isEmpty() && m_closeAfterFlush) {
+        if (m_phase == Phase::Http) {
+            destroy();
+            return;
+        }
+        // Our close frame is out: the peer answers with its own, or is cut off.
+        ::shutdown(m_fd, SHUT_WR);
+    }
+    updateInterest();
+}
+
+void NetConnection::updateInterest()
+{
+    if (m_fd < 0)
+        return;
+    const bool want = !m_output.isEmpty();
+    if (want == m_wantWrite)
+        return;
+    m_wantWrite = want;
+    m_front->poller()->modify(m_fd, this, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u));
+}
+
+void NetConnection::lost(const QString &reason, bool error, quint16 code)
+{
+    if (m_phase != Phase::WebSocket) {
+        destroy();
+        return;
+    }
+    // A close frame or a protocol error gets a close frame back (the peer's code echoed, or
+    // the error's); a peer that is simply gone does not.
+    m_closeCode = code;
+    m_peerGone = code == 0;
+    if (TransportHandler *handler = std::exchange(m_handler, nullptr))
+        handler->transportClosed(reason, error); // the session answers with dispose()
+    else
+        dispose(code ? code : 1000, reason);
+}
+
+void NetConnection::dispose(quint16 code, const QString &reason)
+{
+    m_handler = nullptr;
+    if (m_phase == Phase::Dead || m_phase == Phase::Closing)
+        return;
+    if (m_phase == Phase::Http || m_peerGone) {
+        destroy();
+        return;
+    }
+    m_phase = Phase::Closing;
+    if (m_closeCode)
+        code = m_closeCode;
+    queue(websocket::closeFrame(code, reason.toUtf8()));
+    closeAfterFlush();
+    m_idle.arm(CloseGraceMs);
+    flush();
+}
+
+void NetConnection::closeAfterFlush()
+{
+    m_closeAfterFlush = true;
+}
+
+void NetConnection::onIdle()
+{
+    if (m_phase == Phase::Http)
+        qCDebug(lcHttp) << "closing idle HTTP connection from" << m_peer.toString();
+    destroy();
+}
+
+void NetConnection::abort()
+{
+    destroy();
+}
+
+void NetConnection::destroy()
+{
+    if (m_phase == Phase::Dead)
+        return;
+    const bool hadSession = m_handler != nullptr;
+    m_phase = Phase::Dead;
+    m_idle.disarm();
+    if (m_fd >= 0) {
+        m_front->poller()->remove(m_fd);
+        ::close(m_fd);
+        m_fd = -1;
+    }
+    m_output.clear();
+    m_queued = 0;
+    if (TransportHandler *handler = std::exchange(m_handler, nullptr); hadSession && handler)
+        handler->transportClosed(QStringLiteral("transport close"), false);
+    m_front->forget(this);
+    m_front->poller()->retire(this);
+}
+
+} // namespace switchboard

@@ -1,0 +1,82 @@
+// One client connection of the epoll layer, a plain C++ object: HTTP requests first, then,
+// upgraded in place, a WebSocket that is the session's Transport. It keeps bytes only for an
+// incomplete request or frame and for output the kernel did not take yet; reads go through
+// one buffer shared by the thread.
+#pragma once
+
+#include "switchboard/deadlines.h"
+#include "switchboard/poller.h"
+#include "switchboard/transport.h"
+#include "switchboard/websocket.h"
+
+#include <QHostAddress>
+#include <QList>
+
+#include <memory>
+
+namespace switchboard {
+
+class EpollFront;
+class HttpRequestParser;
+struct HttpRequest;
+struct HttpResponse;
+
+class NetConnection : public PollHandler, public Transport
+{
+public:
+    NetConnection(EpollFront *front, int fd, const QHostAddress &peer);
+    ~NetConnection() override;
+
+    void pollEvent(quint32 events) override;
+
+    void sendText(const QByteArray &utf8) override;
+    void send(const WireFrames &frames) override;
+    qint64 bufferedBytes() const override { return m_queued; }
+    void dispose(quint16 code, const QString &reason) override;
+
+    // Closes at once (server shutdown of idle HTTP connections, the front going away).
+    void abort();
+
+private:
+    enum class Phase : quint8
+    {
+        Http,
+        WebSocket,
+        Closing, // our close is queued: flush it, then end
+        Dead
+    };
+
+    void onReadable();
+    // What of `data` was used; the rest is kept for the next read.
+    qsizetype processHttp(QByteArrayView data);
+    qsizetype processWebSocket(QByteArrayView data);
+    void upgrade(const HttpRequest &request);
+    void answer(const HttpResponse &response, bool keepAlive, bool head = false);
+    void queue(const QByteArray &bytes);
+    void flush();
+    void updateInterest();
+    // The peer is gone or misbehaved: tell the session, stop.
+    // `code` 0: the peer is gone (EOF, reset) and gets no close frame.
+    void lost(const QString &reason, bool error, quint16 code);
+    void closeAfterFlush();
+    void destroy();
+    void onIdle();
+
+    EpollFront *m_front;
+    int m_fd;
+    QHostAddress m_peer;
+    Phase m_phase = Phase::Http;
+    bool m_wantWrite = false;
+    bool m_closeAfterFlush = false;
+    bool m_peerGone = false;
+    std::unique_ptr<HttpRequestParser> m_http; // freed once upgraded
+    websocket::Parser m_ws;
+    QByteArray m_input; // unconsumed bytes: an incomplete request or frame
+    QList<QByteArray> m_output;
+    qsizetype m_outputOffset = 0; // of m_output.first() already written
+    qint64 m_queued = 0;
+    quint16 m_closeCode = 0; // the peer's close code to echo, or a protocol error's
+    Deadline m_idle;         // HTTP: no whole request in time; Closing: the peer's close in time
+};
+
+} // namespace switchboard
