@@ -30,6 +30,7 @@ int main(int argc, char *argv[])
     if (!config.logRules.isEmpty())
         QLoggingCategory::setFilterRules(QString(config.logRules).replace(u',', u'\n'));
 
+    raiseOpenFilesLimit();
     Node node(config);
     if (const QString error = node.start(); !error.isEmpty()) {
         std::fprintf(stderr, "switchboard-node: %s\n", qPrintable(error));

@@ -11,10 +11,12 @@
 #include <QStringList>
 
 #include <functional>
+#include <optional>
 
 namespace switchboard {
 
 class Namespace;
+class Socket;
 
 struct BroadcastFlags
 {
@@ -31,11 +33,15 @@ struct BroadcastOptions
     BroadcastFlags flags;
 };
 
-// A packet encoded once, ready for every recipient.
+// A packet for every recipient, encoded once, when the first local recipient needs it: a
+// broadcast that only goes to Redis (msgpack of `packet`) is never JSON-encoded.
 struct OutgoingPacket
 {
     socketio::Packet packet;
-    WireFrames frames;
+    const WireFrames &frames() const;
+
+private:
+    mutable std::optional<WireFrames> m_frames;
 };
 OutgoingPacket prepare(socketio::Packet packet);
 
@@ -136,6 +142,10 @@ protected:
     QList<RemoteSocket> fetchSocketsLocally(const BroadcastOptions &options) const;
 
 private:
+    // The connected local sockets a broadcast reaches, each once, walked from the room
+    // members directly (a set only to de-duplicate several rooms).
+    QList<Socket *> recipients(const BroadcastOptions &options) const;
+
     QHash<QString, QSet<QString>> m_rooms; // room -> socket ids
     QHash<QString, QSet<QString>> m_sids;  // socket id -> rooms
 };

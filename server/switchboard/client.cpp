@@ -38,7 +38,7 @@ void Client::onConnectTimeout()
 
 void Client::sendPacket(const socketio::Packet &packet)
 {
-    m_connection->send(prepare(packet).frames);
+    m_connection->send(prepare(packet).frames());
 }
 
 void Client::close(const QString &reason, bool error)

@@ -10,13 +10,23 @@ namespace switchboard {
 
 OutgoingPacket prepare(socketio::Packet packet)
 {
-    const socketio::Encoded encoded = socketio::encode(packet);
-    WireFrames frames;
-    frames.text.reserve(encoded.text.size() + 1);
-    frames.text.append('4');
-    frames.text.append(encoded.text);
-    frames.binaries = encoded.attachments;
-    return OutgoingPacket{std::move(packet), std::move(frames)};
+    OutgoingPacket out;
+    out.packet = std::move(packet);
+    return out;
+}
+
+const WireFrames &OutgoingPacket::frames() const
+{
+    if (!m_frames) {
+        const socketio::Encoded encoded = socketio::encode(packet);
+        WireFrames frames;
+        frames.text.reserve(encoded.text.size() + 1);
+        frames.text.append('4');
+        frames.text.append(encoded.text);
+        frames.binaries = encoded.attachments;
+        m_frames = std::move(frames);
+    }
+    return *m_frames;
 }
 
 Adapter::Adapter(Namespace *nsp) : QObject(nsp), m_nsp(nsp) {}
@@ -77,13 +87,45 @@ void LocalAdapter::broadcast(const OutgoingPacket &packet, const BroadcastOption
     deliverLocally(packet, options);
 }
 
-void LocalAdapter::deliverLocally(const OutgoingPacket &packet, const BroadcastOptions &options)
+QList<Socket *> LocalAdapter::recipients(const BroadcastOptions &options) const
 {
     Namespace *space = nsp();
-    for (const QString &id : sockets(options.rooms, options.except)) {
+    QList<const QSet<QString> *> excluded;
+    for (const QString &room : options.except)
+        if (const auto it = m_rooms.constFind(room); it != m_rooms.cend())
+            excluded.append(&*it);
+    QList<Socket *> out;
+    // Collected before any delivery: a delivery may close a socket, which edits the rooms.
+    const auto take = [&](const QString &id) {
+        for (const QSet<QString> *members : std::as_const(excluded))
+            if (members->contains(id))
+                return;
         if (Socket *socket = space->socket(id))
-            socket->deliver(packet.frames, options.flags.volatile_);
+            out.append(socket);
+    };
+    if (options.rooms.isEmpty()) {
+        out.reserve(m_sids.size());
+        for (auto it = m_sids.cbegin(); it != m_sids.cend(); ++it)
+            take(it.key());
+    } else if (options.rooms.size() == 1) {
+        if (const auto it = m_rooms.constFind(*options.rooms.cbegin()); it != m_rooms.cend())
+            for (const QString &id : *it)
+                take(id);
+    } else {
+        for (const QString &id : sockets(options.rooms, options.except))
+            take(id);
     }
+    return out;
+}
+
+void LocalAdapter::deliverLocally(const OutgoingPacket &packet, const BroadcastOptions &options)
+{
+    const QList<Socket *> targets = recipients(options);
+    if (targets.isEmpty())
+        return;
+    const WireFrames &frames = packet.frames();
+    for (Socket *socket : targets)
+        socket->deliver(frames, options.flags.volatile_);
 }
 
 void LocalAdapter::broadcastWithAck(const OutgoingPacket &packet, const BroadcastOptions &options,
@@ -99,11 +141,9 @@ int LocalAdapter::deliverLocallyWithAck(const OutgoingPacket &packet,
 {
     Namespace *space = nsp();
     QList<QPointer<Socket>> reached;
-    for (const QString &id : sockets(options.rooms, options.except)) {
-        Socket *socket = space->socket(id);
-        if (socket && socket->deliverWithAck(packet, onAck))
+    for (Socket *socket : recipients(options))
+        if (socket->deliverWithAck(packet, onAck))
             reached.append(socket);
-    }
     // Clients that never answer must not leave their pending ack behind.
     const qint64 ackId = packet.packet.id;
     QTimer::singleShot(std::max(options.flags.timeout, 0) + 1000, space, [reached, ackId] {

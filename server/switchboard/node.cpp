@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <sys/resource.h>
+
 namespace switchboard {
 
 namespace {
@@ -26,6 +28,28 @@ bool sameSecret(const QByteArray &a, const QByteArray &b)
 }
 
 } // namespace
+
+qint64 raiseOpenFilesLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return -1;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            limit = raised;
+    }
+    constexpr rlim_t Low = 16384;
+    if (limit.rlim_cur < Low)
+        qCWarning(lcServer) << "open files limit is" << quint64(limit.rlim_cur) << "(hard limit"
+                            << quint64(limit.rlim_max)
+                            << "): the node cannot hold more connections than that; raise it "
+                               "with `ulimit -Hn` or LimitNOFILE= in the systemd unit";
+    else
+        qCInfo(lcServer) << "open files limit:" << quint64(limit.rlim_cur);
+    return qint64(limit.rlim_cur);
+}
 
 Node::Node(NodeConfig config, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_server(new Server(m_config.server, this)),

@@ -8,6 +8,10 @@
 
 namespace switchboard {
 
+// Raises this process's open-files soft limit to its hard limit (every client connection is a
+// descriptor) and returns the limit now in force; warns when it stays low for a server.
+qint64 raiseOpenFilesLimit();
+
 class Cluster;
 class NodeAnnouncer;
 class RelayService;

@@ -72,7 +72,7 @@ void Socket::on(const QString &event, EventHandler handler)
 void Socket::sendPacket(socketio::Packet packet)
 {
     packet.nsp = m_nsp->name();
-    m_client->send(prepare(std::move(packet)).frames);
+    m_client->send(prepare(std::move(packet)).frames());
 }
 
 bool Socket::emit(const QString &event, const QVariantList &args)
@@ -264,7 +264,7 @@ bool Socket::deliverWithAck(const OutgoingPacket &packet,
                                             onAck(args.value(0));
                                     },
                                     0});
-    m_client->send(packet.frames);
+    m_client->send(packet.frames());
     return true;
 }
 

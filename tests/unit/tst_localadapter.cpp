@@ -373,8 +373,8 @@ void TestLocalAdapter::prepareEncodesOnce()
                                                switchboard::socketio::NoAck,
                                                QVariantList{u"ev"_s} + args};
     const switchboard::OutgoingPacket out = switchboard::prepare(packet);
-    QCOMPARE(QString::fromUtf8(out.frames.text), text);
-    QCOMPARE(out.frames.binaries, binaries);
+    QCOMPARE(QString::fromUtf8(out.frames().text), text);
+    QCOMPARE(out.frames().binaries, binaries);
     QCOMPARE(out.packet, packet);
 
     // A broadcast to several real clients: one encode, and each gets exactly these frames.
@@ -392,6 +392,13 @@ void TestLocalAdapter::prepareEncodesOnce()
         QTRY_COMPARE(peer->binaries, binaries);
     }
     QCOMPARE(EncodeProbe::encodes, 1);
+
+    // No local recipient (a room nobody here is in, or everyone excepted): nothing is
+    // JSON-encoded at all.
+    EncodeProbe::encodes = 0;
+    QVERIFY(space->to(u"nobody-here"_s).emit(u"ev"_s, args));
+    QVERIFY(space->except(space->sockets().keys()).emit(u"ev"_s, args));
+    QCOMPARE(EncodeProbe::encodes, 0);
 }
 
 // Presence and user code react to `joined` and `left`. A slot that makes other sockets join
