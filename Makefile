@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake make g++ pkg-config clang-format \
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth \
     libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server redis-tools curl chromium \
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev qt6-base-private-dev
 
 NPM_DIRS := tests/interop tests/browser
 
