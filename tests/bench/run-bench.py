@@ -629,8 +629,9 @@ def main():
                                                              sys.argv[1:]))
     for failure in bench.failures:
         log("FAILED:", failure)
-    if bench.failures and a.require_no_loss:
-        return 1
+    if bench.failures:
+        log(f"the servers' and sbload's logs are kept in {bench.logdir}")
+        return 1 if a.require_no_loss else 0
     shutil.rmtree(bench.logdir, ignore_errors=True)
     return 0
 
