@@ -68,24 +68,17 @@ private Q_SLOTS:
         QCOMPARE(m_chat->sockets().size(), 1);
     }
 
-    void refusalAfterTheClientLeftIsIgnored()
+    // socket.io's "next() after the client left" and "client closing during middleware".
+    void answerAfterTheClientLeftIsIgnored_data()
     {
-        QSignalSpy connections(m_chat, &Namespace::connection);
-        {
-            RawClient client(engineUrl(*m_node));
-            QVERIFY(client.waitConnected());
-            client.send(QStringLiteral("40/chat,"));
-            QTRY_COMPARE(m_middleware->calls, 1);
-        }
-        QTRY_COMPARE(m_node->server()->clientCount(), 0);
-        m_middleware->held.takeFirst()(QStringLiteral("too late"), {});
-        QCoreApplication::processEvents();
-        QCOMPARE(connections.size(), 0);
-        QVERIFY(m_chat->sockets().isEmpty());
+        QTest::addColumn<QString>("error");
+        QTest::addRow("next(err)") << u"too late"_qs;
+        QTest::addRow("next()") << QString();
     }
 
-    void acceptanceAfterTheClientLeftIsIgnored()
+    void answerAfterTheClientLeftIsIgnored()
     {
+        QFETCH(QString, error);
         QSignalSpy connections(m_chat, &Namespace::connection);
         {
             RawClient client(engineUrl(*m_node));
@@ -94,7 +87,7 @@ private Q_SLOTS:
             QTRY_COMPARE(m_middleware->calls, 1);
         }
         QTRY_COMPARE(m_node->server()->clientCount(), 0);
-        m_middleware->held.takeFirst()({}, {});
+        m_middleware->held.takeFirst()(error, {});
         QCoreApplication::processEvents();
         QCOMPARE(connections.size(), 0);
         QVERIFY(m_chat->sockets().isEmpty());
