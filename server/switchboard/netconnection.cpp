@@ -74,8 +74,16 @@ void NetConnection::onReadable()
                             .arg(QString::fromLocal8Bit(std::strerror(errno))),
                         false, 0);
         }
-        if (got == 0)
+        if (got == 0) {
+            // A half-close after a request still gets its answer.
+            if (m_phase == Phase::Http && !m_output.isEmpty()) {
+                closeAfterFlush();
+                m_front->poller()->modify(m_fd, this, EPOLLOUT); // nothing more to read
+                m_wantWrite = true;
+                return;
+            }
             return lost(QStringLiteral("transport close"), false, 0);
+        }
         total += got;
         if (m_phase == Phase::Closing)
             continue; // waiting for the peer to go: what it still sends is dropped
