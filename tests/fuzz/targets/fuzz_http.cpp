@@ -1,124 +1,102 @@
-// Arbitrary bytes down the node's HTTP request path: Debian's http-parser with the callback
-// accumulation and limits of server/switchboard/httpfront.cpp (kept here, self-contained, as that
-// file is being rewritten), then what the node makes of a request (QUrl, QUrlQuery, the
-// WebSocket key). Fed whole and in random chunks, the requests must be the same.
+// Arbitrary bytes down the node's HTTP request path: switchboard::HttpRequestParser (Debian's
+// http-parser and the accumulation both connection layers use), driven as NetConnection
+// drives it, then what the node makes of a request (its query items, the WebSocket key). Fed
+// whole and in random chunks, the requests must be the same, and so must the offset where an
+// upgrade's head ends (the first byte of the WebSocket stream).
 // Input: [chunking seed byte][stream...].
 #include "fuzzcheck.h"
+#include "switchboard/httprequestparser.h"
 #include "switchboard/websocket.h"
 
 #include <QList>
 #include <QPair>
-#include <QUrl>
-#include <QUrlQuery>
 
-#include <http_parser.h>
-
-#include <climits>
 #include <cstdint>
 #include <random>
 #include <vector>
 
 namespace websocket = switchboard::websocket;
+using switchboard::HttpFront;
+using switchboard::HttpRequestParser;
+using State = HttpRequestParser::State;
 
 namespace {
 
-constexpr qint64 MaxBodyBytes = 1024 * 1024; // httpfront.cpp's limit
-
-enum class Outcome
-{
-    Request,
-    Upgrade,
-    TooLarge,
-    BadRequest
-};
-
 struct Request
 {
-    Outcome outcome = Outcome::Request;
+    State outcome = State::Request;
     QByteArray method;
-    QByteArray url;
+    QByteArray target;
     QString path;
     QList<QPair<QString, QString>> query;
-    QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
+    QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
     bool keepAlive = false;
+    bool upgrade = false;
+    qsizetype start = -1; // stream offsets of the request's first byte and of the one after it
+    qsizetype end = -1;
     friend bool operator==(const Request &, const Request &) = default;
 };
 
-// One connection's parser and what its callbacks gather, as HttpConnection does it.
+// One connection: feeds what arrives, acts on each outcome as NetConnection::processHttp
+// does, and stops where the node stops reading HTTP (an upgrade, an error, no keep-alive).
 class Connection
 {
 public:
-    Connection()
+    void feed(QByteArrayView bytes)
     {
-        m_settings.on_url = &Connection::onUrl;
-        m_settings.on_header_field = &Connection::onHeaderField;
-        m_settings.on_header_value = &Connection::onHeaderValue;
-        m_settings.on_headers_complete = &Connection::onHeadersComplete;
-        m_settings.on_body = &Connection::onBody;
-        m_settings.on_message_complete = &Connection::onMessageComplete;
-        reset();
-    }
-
-    // Feeds bytes as they arrive; returns the requests (and the final outcome) they complete.
-    // Once an outcome other than Request has been returned, the connection is done.
-    std::vector<Request> feed(QByteArrayView bytes)
-    {
-        std::vector<Request> out;
-        m_pending.append(bytes);
-        while (!m_done && m_pending.size() > m_fed) {
-            const size_t length = size_t(m_pending.size() - m_fed);
-            const size_t parsed =
-                http_parser_execute(&m_parser, &m_settings, m_pending.constData() + m_fed, length);
-            FUZZ_CHECK(parsed <= length);
-            m_fed += qsizetype(parsed);
-            const auto err = HTTP_PARSER_ERRNO(&m_parser);
-            if (m_upgradeReady || m_tooLarge || (err != HPE_OK && err != HPE_PAUSED)) {
-                const Outcome outcome = m_upgradeReady ? Outcome::Upgrade
-                                        : m_tooLarge   ? Outcome::TooLarge
-                                                       : Outcome::BadRequest;
-                out.push_back(take(outcome));
+        while (!m_done && !bytes.isEmpty()) {
+            const size_t length = size_t(bytes.size());
+            const size_t used = m_parser.feed(bytes.constData(), length);
+            FUZZ_CHECK(used <= length);
+            const State state = m_parser.state();
+            // Short of a whole request, every byte is taken (http-parser keeps what it needs).
+            FUZZ_CHECK(state != State::NeedMore || used == length);
+            m_offset += qsizetype(used);
+            bytes = bytes.sliced(qsizetype(used));
+            switch (state) {
+            case State::NeedMore:
+                break;
+            case State::TooLarge:
+            case State::Error:
+                // The node answers 413 or 400 from the state alone and drops the rest.
+                FUZZ_CHECK(state == State::TooLarge || !m_parser.errorText().isEmpty());
+                requests.emplace_back().outcome = state;
                 m_done = true;
                 break;
+            case State::Request:
+            case State::Upgrade: {
+                const bool keepAlive = state == State::Request && m_parser.keepAlive();
+                requests.push_back(take(state, keepAlive));
+                FUZZ_CHECK(m_parser.state() == State::NeedMore);
+                m_done = state == State::Upgrade || !keepAlive;
+                break;
             }
-            if (err != HPE_PAUSED)
-                break; // need more bytes
-            // One whole request: its bytes are consumed, the parser starts over on the rest.
-            m_pending.remove(0, m_fed);
-            m_fed = 0;
-            out.push_back(take(Outcome::Request));
-            reset();
-            if (!out.back().keepAlive)
-                m_done = true;
+            }
         }
-        return out;
     }
+
+    std::vector<Request> requests;
 
 private:
-    void reset()
+    Request take(State outcome, bool keepAlive)
     {
-        http_parser_init(&m_parser, HTTP_REQUEST);
-        m_parser.data = this;
-        m_request = {};
-        m_lastWasValue = false;
-        m_upgradeReady = false;
-    }
-
-    Request take(Outcome outcome)
-    {
-        Request request = std::move(m_request);
-        request.outcome = outcome;
-        if (outcome == Outcome::BadRequest) {
-            // The node answers 400 from the error alone; the half request is dropped.
-            return Request{outcome, {}, {}, {}, {}, {}, {}, false};
-        }
-        request.method = http_method_str(http_method(m_parser.method));
-        request.keepAlive = outcome == Outcome::Request && http_should_keep_alive(&m_parser) != 0;
-        FUZZ_CHECK(request.body.size() <= MaxBodyBytes);
-        // What the node does with every request it routes.
-        const QUrl url = QUrl::fromEncoded(request.url);
-        request.path = url.path();
-        request.query = QUrlQuery(url).queryItems(QUrl::FullyDecoded);
+        switchboard::HttpRequest taken = m_parser.take(QHostAddress::LocalHost);
+        Request request{outcome,
+                        taken.method,
+                        taken.target,
+                        taken.path,
+                        taken.query.queryItems(QUrl::FullyDecoded),
+                        taken.headers,
+                        taken.body,
+                        keepAlive,
+                        taken.upgrade,
+                        m_start,
+                        m_offset};
+        m_start = m_offset;
+        FUZZ_CHECK(request.upgrade == (outcome == State::Upgrade));
+        FUZZ_CHECK(request.body.size() <= HttpFront::MaxBodyBytes);
+        FUZZ_CHECK(!request.method.isEmpty());
         for (const auto &[name, value] : request.headers) {
             FUZZ_CHECK(name == name.toLower());
             if (name == "sec-websocket-key" && websocket::isValidKey(value))
@@ -127,71 +105,9 @@ private:
         return request;
     }
 
-    static Connection *self(http_parser *p) { return static_cast<Connection *>(p->data); }
-
-    static int onUrl(http_parser *p, const char *at, size_t length)
-    {
-        self(p)->m_request.url.append(at, qsizetype(length));
-        return 0;
-    }
-    static int onHeaderField(http_parser *p, const char *at, size_t length)
-    {
-        auto *c = self(p);
-        if (c->m_lastWasValue || c->m_request.headers.isEmpty())
-            c->m_request.headers.append({QByteArray(at, qsizetype(length)).toLower(), {}});
-        else
-            c->m_request.headers.last().first.append(QByteArray(at, qsizetype(length)).toLower());
-        c->m_lastWasValue = false;
-        return 0;
-    }
-    static int onHeaderValue(http_parser *p, const char *at, size_t length)
-    {
-        auto *c = self(p);
-        if (c->m_request.headers.isEmpty())
-            return 1;
-        c->m_request.headers.last().second.append(at, qsizetype(length));
-        c->m_lastWasValue = true;
-        return 0;
-    }
-    static int onHeadersComplete(http_parser *p)
-    {
-        auto *c = self(p);
-        if (p->upgrade) {
-            c->m_upgradeReady = true;
-            http_parser_pause(p, 1);
-        }
-        if (p->content_length != ULLONG_MAX && p->content_length > quint64(MaxBodyBytes)) {
-            c->m_tooLarge = true;
-            http_parser_pause(p, 1);
-        }
-        return 0;
-    }
-    static int onBody(http_parser *p, const char *at, size_t length)
-    {
-        auto *c = self(p);
-        if (c->m_request.body.size() + qsizetype(length) > MaxBodyBytes) {
-            c->m_tooLarge = true;
-            http_parser_pause(p, 1);
-            return 0;
-        }
-        c->m_request.body.append(at, qsizetype(length));
-        return 0;
-    }
-    static int onMessageComplete(http_parser *p)
-    {
-        if (!self(p)->m_upgradeReady)
-            http_parser_pause(p, 1);
-        return 0;
-    }
-
-    http_parser m_parser{};
-    http_parser_settings m_settings{};
-    Request m_request;
-    QByteArray m_pending; // bytes not consumed yet, as the socket's buffer holds them
-    qsizetype m_fed = 0;  // of m_pending, how much the parser has seen
-    bool m_lastWasValue = false;
-    bool m_upgradeReady = false;
-    bool m_tooLarge = false;
+    HttpRequestParser m_parser;
+    qsizetype m_start = 0;  // where the request being parsed began
+    qsizetype m_offset = 0; // of the stream, how much the parser has taken
     bool m_done = false;
 };
 
@@ -199,16 +115,14 @@ std::vector<Request> run(QByteArrayView stream, unsigned seed)
 {
     Connection connection;
     std::minstd_rand chunks(seed);
-    std::vector<Request> requests;
     qsizetype at = 0;
     while (at < stream.size()) {
         const qsizetype wanted = seed == 0 ? stream.size() : qsizetype(1 + chunks() % 64);
         const qsizetype chunk = qMin(wanted, stream.size() - at);
-        for (Request &request : connection.feed(stream.sliced(at, chunk)))
-            requests.push_back(std::move(request));
+        connection.feed(stream.sliced(at, chunk));
         at += chunk;
     }
-    return requests;
+    return std::move(connection.requests);
 }
 
 } // namespace
@@ -221,5 +135,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const std::vector<Request> whole = run(stream, 0);
     const std::vector<Request> chunked = run(stream, unsigned(data[0]) + 1);
     FUZZ_CHECK(whole == chunked);
+    // A request's bytes alone are that request, all of them taken: a head that ends one byte
+    // early (an upgrade's final LF left for the WebSocket stream) or late shows here.
+    for (const Request &request : whole) {
+        if (request.outcome != State::Request && request.outcome != State::Upgrade)
+            continue;
+        // Known, reported: http-parser (not strict) takes any byte after the head's last CR
+        // as its LF, and HttpRequestParser::feed only consumes a real LF there, so the other
+        // byte is left as the first of the WebSocket stream. An LF left over is still caught.
+        if (request.outcome == State::Upgrade && request.end < stream.size() &&
+            stream.at(request.end) != '\n' && stream.at(request.end - 1) == '\r')
+            continue;
+        std::vector<Request> alone =
+            run(stream.sliced(request.start, request.end - request.start), 0);
+        FUZZ_CHECK(alone.size() == 1);
+        FUZZ_CHECK(alone[0].start == 0 && alone[0].end == request.end - request.start);
+        alone[0].start = request.start;
+        alone[0].end = request.end;
+        FUZZ_CHECK(alone[0] == request);
+    }
     return 0;
 }
