@@ -36,8 +36,13 @@ export ASAN_OPTIONS="$common:detect_leaks=1:abort_on_error=0:exitcode=66:strict_
 export UBSAN_OPTIONS="$common:print_stacktrace=1"
 export QT_QPA_PLATFORM=offscreen
 
+# In a process group of its own: a test that a sanitizer stops half-way leaves the nodes and
+# redis-servers it started running, and they go with the group.
 status=0
-ctest --test-dir "$build" -L "$labels" --output-on-failure --no-tests=error || status=$?
+setsid ctest --test-dir "$build" -L "$labels" --output-on-failure --no-tests=error &
+group=$!
+trap 'kill -- -$group 2>/dev/null || true' EXIT
+wait $group || status=$?
 if compgen -G "$reports/report.*" >/dev/null; then
   for report in "$reports"/report.*; do
     echo "== $report"
