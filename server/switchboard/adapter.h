@@ -121,7 +121,7 @@ public:
     QSet<QString> socketRooms(const QString &id) const override;
     QSet<QString> sockets(const QSet<QString> &rooms, const QSet<QString> &except) const override;
     QStringList rooms() const override;
-    bool hasRoom(const QString &room) const { return m_rooms.contains(room); }
+    bool hasRoom(const QString &room) const { return m_rooms.contains(room) || inOwnRoom(room); }
 
     void serverCount(const ServerCountCallback &callback) override;
     void addSockets(const BroadcastOptions &options, const QStringList &rooms) override;
@@ -146,8 +146,10 @@ private:
     // members directly (a set only to de-duplicate several rooms).
     QList<Socket *> recipients(const BroadcastOptions &options) const;
 
-    QHash<QString, QSet<QString>> m_rooms; // room -> socket ids
-    QHash<QString, QSet<QString>> m_sids;  // socket id -> rooms
+    bool inOwnRoom(const QString &room) const;
+
+    QHash<QString, QSet<QString>> m_rooms; // room -> socket ids, sockets' own rooms left out
+    QHash<QString, QStringList> m_sids;    // socket id -> its rooms (few: a list)
 };
 
 } // namespace switchboard

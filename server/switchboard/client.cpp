@@ -64,7 +64,7 @@ void Client::onMessage(const QByteArray &data, bool binary)
 
 void Client::onPacket(const socketio::Packet &packet)
 {
-    Socket *socket = m_sockets.value(packet.nsp);
+    Socket *socket = socketFor(packet.nsp);
     if (packet.type == socketio::PacketType::Connect) {
         if (socket) {
             // As socket.io 4.8: one socket per namespace per connection, and a CONNECT for a
@@ -87,7 +87,7 @@ void Client::onPacket(const socketio::Packet &packet)
             return;
         }
         Socket *pending = nsp->createSocket(this, makeHandshake(packet.data.toMap()));
-        m_sockets.insert(nsp->name(), pending);
+        m_sockets.append(pending);
         nsp->runMiddleware(pending, 0);
         return;
     }
@@ -114,11 +114,17 @@ Handshake Client::makeHandshake(const QVariantMap &auth) const
     return handshake;
 }
 
+Socket *Client::socketFor(const QString &nsp) const
+{
+    for (Socket *socket : m_sockets)
+        if (socket->nsp()->name() == nsp)
+            return socket;
+    return nullptr;
+}
+
 void Client::forgetSocket(Socket *socket)
 {
-    const auto it = m_sockets.constFind(socket->nsp()->name());
-    if (it != m_sockets.cend() && *it == socket)
-        m_sockets.erase(it);
+    m_sockets.removeOne(socket);
 }
 
 void Client::onClosed(const QString &reason)
@@ -127,7 +133,7 @@ void Client::onClosed(const QString &reason)
         return;
     m_closing = true;
     m_connectTimeout.disarm();
-    const auto sockets = m_sockets.values();
+    const auto sockets = m_sockets;
     for (Socket *socket : sockets) {
         if (socket->isConnected())
             socket->close(reason, false);

@@ -45,9 +45,11 @@ private:
     Server *m_server;
     EngineConnection *m_connection;
     socketio::Decoder m_decoder;
-    // Namespace name -> the one socket of this client there, pending (in middleware) or
-    // connected: the only owner of that rule.
-    QHash<QString, Socket *> m_sockets;
+    // The one socket of this client in each namespace it joined or is joining (middleware
+    // pending): the only owner of that rule. A list: a client has few, and a hash would
+    // allocate a whole span per client.
+    QList<Socket *> m_sockets;
+    Socket *socketFor(const QString &nsp) const;
     Deadline m_connectTimeout;
     bool m_closing = false;
 };

@@ -37,6 +37,7 @@ void HttpRequestParser::reset()
     m_url.clear();
     m_lastWasValue = false;
     m_state = State::NeedMore;
+    m_error.clear();
 }
 
 size_t HttpRequestParser::feed(const char *data, size_t length)
@@ -49,8 +50,16 @@ size_t HttpRequestParser::feed(const char *data, size_t length)
     // Paused in on_headers_complete, http-parser has not counted the head's final LF (it
     // would parse it again on resuming): an upgrade's head ends after it, the new protocol's
     // bytes start there.
-    if (m_state == State::Upgrade && used < length && data[used] == '\n')
-        ++used;
+    // http-parser (lenient) takes any byte there for that LF: anything else is refused, never
+    // left as the first byte of the new protocol.
+    if (m_state == State::Upgrade && used < length) {
+        if (data[used] == '\n')
+            ++used;
+        else {
+            m_state = State::Error;
+            m_error = "the request head does not end with CRLF CRLF";
+        }
+    }
     const auto err = HTTP_PARSER_ERRNO(&m_parser);
     if (m_state == State::NeedMore && err != HPE_OK && err != HPE_PAUSED)
         m_state = State::Error;
@@ -61,7 +70,8 @@ size_t HttpRequestParser::feed(const char *data, size_t length)
 
 QByteArray HttpRequestParser::errorText() const
 {
-    return http_errno_description(HTTP_PARSER_ERRNO(&m_parser));
+    return m_error.isEmpty() ? QByteArray(http_errno_description(HTTP_PARSER_ERRNO(&m_parser)))
+                             : m_error;
 }
 
 HttpRequest HttpRequestParser::take(const QHostAddress &peer)

@@ -45,6 +45,7 @@ private:
     http_parser m_parser{};
     HttpRequest m_request;
     QByteArray m_url;
+    QByteArray m_error;
     State m_state = State::NeedMore;
     bool m_lastWasValue = false;
     bool m_keepAlive = false;

@@ -33,6 +33,14 @@ Adapter::Adapter(Namespace *nsp) : QObject(nsp), m_nsp(nsp) {}
 
 Adapter::~Adapter() = default;
 
+// A socket's own room lives only in its m_sids entry: a set per socket in m_rooms would cost
+// more than the rest of an idle connection (Qt 6 allocates a whole hash span for one entry).
+bool LocalAdapter::inOwnRoom(const QString &room) const
+{
+    const auto it = m_sids.constFind(room);
+    return it != m_sids.cend() && it->contains(room);
+}
+
 void LocalAdapter::addAll(const QString &id, const QSet<QString> &rooms)
 {
     // Slots of `joined` may join, leave or remove sockets: the socket's entry is looked up
@@ -45,10 +53,11 @@ void LocalAdapter::addAll(const QString &id, const QSet<QString> &rooms)
             return;
         if (mine->contains(room))
             continue;
-        mine->insert(room);
+        mine->append(room);
+        if (room == id)
+            continue;
         m_rooms[room].insert(id);
-        if (room != id)
-            Q_EMIT joined(id, room);
+        Q_EMIT joined(id, room);
     }
 }
 
@@ -56,15 +65,14 @@ void LocalAdapter::del(const QString &id, const QString &room)
 {
     // Emits last: slots of `left` may change the maps.
     const auto sid = m_sids.find(id);
-    if (sid == m_sids.end() || !sid->remove(room))
+    if (sid == m_sids.end() || !sid->removeOne(room) || room == id)
         return;
     if (auto it = m_rooms.find(room); it != m_rooms.end()) {
         it->remove(id);
         if (it->isEmpty())
             m_rooms.erase(it);
     }
-    if (room != id)
-        Q_EMIT left(id, room);
+    Q_EMIT left(id, room);
 }
 
 void LocalAdapter::delAll(const QString &id)
@@ -73,6 +81,8 @@ void LocalAdapter::delAll(const QString &id)
     if (it == m_sids.end())
         return;
     for (const QString &room : std::as_const(*it)) {
+        if (room == id)
+            continue;
         if (auto r = m_rooms.find(room); r != m_rooms.end()) {
             r->remove(id);
             if (r->isEmpty())
@@ -91,12 +101,18 @@ QList<Socket *> LocalAdapter::recipients(const BroadcastOptions &options) const
 {
     Namespace *space = nsp();
     QList<const QSet<QString> *> excluded;
-    for (const QString &room : options.except)
+    QStringList excludedIds; // except rooms that are sockets' own
+    for (const QString &room : options.except) {
         if (const auto it = m_rooms.constFind(room); it != m_rooms.cend())
             excluded.append(&*it);
+        if (inOwnRoom(room))
+            excludedIds.append(room);
+    }
     QList<Socket *> out;
     // Collected before any delivery: a delivery may close a socket, which edits the rooms.
     const auto take = [&](const QString &id) {
+        if (excludedIds.contains(id))
+            return;
         for (const QSet<QString> *members : std::as_const(excluded))
             if (members->contains(id))
                 return;
@@ -108,9 +124,12 @@ QList<Socket *> LocalAdapter::recipients(const BroadcastOptions &options) const
         for (auto it = m_sids.cbegin(); it != m_sids.cend(); ++it)
             take(it.key());
     } else if (options.rooms.size() == 1) {
-        if (const auto it = m_rooms.constFind(*options.rooms.cbegin()); it != m_rooms.cend())
+        const QString &room = *options.rooms.cbegin();
+        if (const auto it = m_rooms.constFind(room); it != m_rooms.cend())
             for (const QString &id : *it)
                 take(id);
+        if (inOwnRoom(room))
+            take(room);
     } else {
         for (const QString &id : sockets(options.rooms, options.except))
             take(id);
@@ -227,26 +246,31 @@ QList<RemoteSocket> LocalAdapter::fetchSocketsLocally(const BroadcastOptions &op
         Socket *socket = space->socket(id);
         if (!socket)
             continue;
-        const QSet<QString> socketRoomSet = m_sids.value(id);
-        out.append(RemoteSocket{id, socket->handshake().toVariant(),
-                                QStringList(socketRoomSet.cbegin(), socketRoomSet.cend()),
-                                socket->data()});
+        out.append(
+            RemoteSocket{id, socket->handshake().toVariant(), m_sids.value(id), socket->data()});
     }
     return out;
 }
 
 QSet<QString> LocalAdapter::socketRooms(const QString &id) const
 {
-    return m_sids.value(id);
+    const QStringList rooms = m_sids.value(id);
+    return QSet<QString>(rooms.cbegin(), rooms.cend());
 }
 
 QSet<QString> LocalAdapter::sockets(const QSet<QString> &rooms, const QSet<QString> &except) const
 {
-    QSet<QString> excluded;
-    for (const QString &room : except) {
+    // Members of `room`: those in m_rooms, and the socket whose own room it is.
+    const auto membersOf = [this](const QString &room, const auto &visit) {
         if (const auto it = m_rooms.constFind(room); it != m_rooms.cend())
-            excluded.unite(*it);
-    }
+            for (const QString &id : *it)
+                visit(id);
+        if (inOwnRoom(room))
+            visit(room);
+    };
+    QSet<QString> excluded;
+    for (const QString &room : except)
+        membersOf(room, [&excluded](const QString &id) { excluded.insert(id); });
     QSet<QString> out;
     if (rooms.isEmpty()) {
         for (auto it = m_sids.cbegin(); it != m_sids.cend(); ++it)
@@ -254,20 +278,21 @@ QSet<QString> LocalAdapter::sockets(const QSet<QString> &rooms, const QSet<QStri
                 out.insert(it.key());
         return out;
     }
-    for (const QString &room : rooms) {
-        const auto it = m_rooms.constFind(room);
-        if (it == m_rooms.cend())
-            continue;
-        for (const QString &id : *it)
+    for (const QString &room : rooms)
+        membersOf(room, [&](const QString &id) {
             if (!excluded.contains(id))
                 out.insert(id); // a set: a member of several rooms is reached once
-    }
+        });
     return out;
 }
 
 QStringList LocalAdapter::rooms() const
 {
-    return m_rooms.keys();
+    QStringList out = m_rooms.keys();
+    for (auto it = m_sids.cbegin(); it != m_sids.cend(); ++it)
+        if (it->contains(it.key()) && !m_rooms.contains(it.key()))
+            out.append(it.key());
+    return out;
 }
 
 } // namespace switchboard

@@ -181,6 +181,9 @@ void Namespace::admit(Socket *socket)
         return;
     }
     m_pending.remove(socket);
+    // As socket.io: the connect timeout is for the first namespace only; a client that leaves
+    // it later is not cut off for that.
+    client->m_connectTimeout.disarm();
     m_sockets.insert(socket->id(), socket);
     m_adapter->addAll(socket->id(), {socket->id()});
     socket->markConnected();

@@ -226,6 +226,18 @@ private Q_SLOTS:
         QVERIFY(!joined.waitClosed(400));
     }
 
+    // As socket.io: the connect timeout only waits for the first namespace.
+    void leavingTheOnlyNamespaceIsNoConnectTimeout()
+    {
+        auto node = startNode([](NodeConfig &c) { c.server.connectTimeout = 200; });
+        RawClient client(engineUrl(*node));
+        QVERIFY(!client.handshake().isNull());
+        client.send(QStringLiteral("41"));
+        QTRY_VERIFY(node->server()->of(u"/"_qs)->sockets().isEmpty());
+        QVERIFY(!client.waitClosed(600)); // three connect timeouts later, still open
+        QVERIFY(!client.join(u"/"_qs).isNull());
+    }
+
     void reservedEventsRefused()
     {
         auto node = startNode();
