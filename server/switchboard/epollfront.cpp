@@ -108,6 +108,29 @@ void EpollFront::opened(NetConnection *connection)
     Q_EMIT transportOpened(connection);
 }
 
+void EpollFront::forget(NetConnection *connection)
+{
+    m_connections.remove(connection);
+    m_dirty.removeOne(connection);
+}
+
+void EpollFront::markDirty(NetConnection *connection)
+{
+    m_dirty.append(connection);
+    if (!m_flushQueued) {
+        m_flushQueued = true;
+        QMetaObject::invokeMethod(this, &EpollFront::flushDirty, Qt::QueuedConnection);
+    }
+}
+
+void EpollFront::flushDirty()
+{
+    m_flushQueued = false;
+    // A flush may close a connection, which takes itself off m_dirty: one at a time.
+    while (!m_dirty.isEmpty())
+        m_dirty.takeFirst()->flushQueued();
+}
+
 void EpollFront::accept()
 {
     for (int i = 0; i < AcceptBatch && m_listenFd >= 0; ++i) {

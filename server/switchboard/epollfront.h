@@ -35,7 +35,11 @@ private:
     class Listener;
     void accept();
     void opened(NetConnection *connection);
-    void forget(NetConnection *connection) { m_connections.remove(connection); }
+    void forget(NetConnection *connection);
+    // Messages queued during one pass of the event loop go out together, one write per
+    // connection, once the pass is over (a fan-out queues many frames on each member).
+    void markDirty(NetConnection *connection);
+    void flushDirty();
 
     Poller *m_poller;
     Listener *m_listener = nullptr;
@@ -43,6 +47,8 @@ private:
     quint16 m_port = 0;
     QString m_error;
     QSet<NetConnection *> m_connections;
+    QList<NetConnection *> m_dirty;
+    bool m_flushQueued = false;
 };
 
 } // namespace switchboard

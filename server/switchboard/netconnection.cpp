@@ -221,7 +221,7 @@ void NetConnection::sendText(const QByteArray &utf8)
     if (m_phase != Phase::WebSocket)
         return;
     queue(websocket::frame(websocket::Opcode::Text, utf8));
-    flush();
+    deferFlush();
 }
 
 void NetConnection::send(const WireFrames &frames)
@@ -236,6 +236,20 @@ void NetConnection::send(const WireFrames &frames)
             wire += websocket::frame(websocket::Opcode::Binary, binary);
     }
     queue(wire);
+    deferFlush();
+}
+
+void NetConnection::deferFlush()
+{
+    if (m_dirty)
+        return;
+    m_dirty = true;
+    m_front->markDirty(this);
+}
+
+void NetConnection::flushQueued()
+{
+    m_dirty = false;
     flush();
 }
 
@@ -374,6 +388,7 @@ void NetConnection::destroy()
     m_queued = 0;
     if (TransportHandler *handler = std::exchange(m_handler, nullptr); hadSession && handler)
         handler->transportClosed(QStringLiteral("transport close"), false);
+    m_dirty = false;
     m_front->forget(this);
     m_front->poller()->retire(this);
 }

@@ -36,6 +36,8 @@ public:
 
     // Closes at once (server shutdown of idle HTTP connections, the front going away).
     void abort();
+    // The front's end-of-pass write of what send() queued.
+    void flushQueued();
 
 private:
     enum class Phase : quint8
@@ -54,6 +56,7 @@ private:
     void answer(const HttpResponse &response, bool keepAlive, bool head = false);
     void queue(const QByteArray &bytes);
     void flush();
+    void deferFlush();
     void updateInterest();
     // The peer is gone or misbehaved: tell the session, stop.
     // `code` 0: the peer is gone (EOF, reset) and gets no close frame.
@@ -69,6 +72,7 @@ private:
     bool m_wantWrite = false;
     bool m_closeAfterFlush = false;
     bool m_peerGone = false;
+    bool m_dirty = false;                      // on the front's list of connections to flush
     std::unique_ptr<HttpRequestParser> m_http; // freed once upgraded
     websocket::Parser m_ws;
     QByteArray m_input; // unconsumed bytes: an incomplete request or frame
