@@ -113,6 +113,17 @@ void EngineConnection::transportBinary(const QByteArray &data)
 
 void EngineConnection::close(const QString &reason, bool error)
 {
+    end(reason, error, error ? 1002 : 1000);
+}
+
+void EngineConnection::transportClosed(const QString &reason, bool error)
+{
+    // The transport answers the peer's close frame (or a protocol error) with its own code.
+    end(reason, error, 1000);
+}
+
+void EngineConnection::end(const QString &reason, bool error, quint16 code)
+{
     if (!m_open)
         return;
     m_open = false;
@@ -124,20 +135,7 @@ void EngineConnection::close(const QString &reason, bool error)
         qCDebug(lcEngineIo).noquote()
             << "closing" << m_sid << "from" << m_handshake.address << "-" << reason;
     if (Transport *transport = std::exchange(m_transport, nullptr))
-        transport->dispose(error ? 1002 : 1000, reason);
-    Q_EMIT closed(reason);
-}
-
-void EngineConnection::transportClosed(const QString &reason, bool error)
-{
-    if (!m_open)
-        return;
-    m_open = false;
-    m_heartbeat.disarm();
-    if (error)
-        qCWarning(lcEngineIo).noquote() << "closing" << m_sid << "-" << reason;
-    if (Transport *transport = std::exchange(m_transport, nullptr))
-        transport->dispose(1000, reason);
+        transport->dispose(code, reason);
     Q_EMIT closed(reason);
 }
 

@@ -58,6 +58,8 @@ private:
     void transportClosed(const QString &reason, bool error) override;
     void sendRaw(const QByteArray &engineText);
     void onHeartbeat();
+    // The one way a session ends, whoever ended it; `code` is what the transport closes with.
+    void end(const QString &reason, bool error, quint16 code);
 
     Transport *m_transport;
     HandshakeRecord m_handshake;

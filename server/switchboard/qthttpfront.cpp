@@ -1,13 +1,9 @@
 #include "switchboard/qthttpfront.h"
 
 #include "switchboard/httprequestparser.h"
-
+#include "switchboard/logging.h"
 #include "switchboard/qttransport.h"
 
-#include "switchboard/logging.h"
-
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimerEvent>

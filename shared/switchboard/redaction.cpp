@@ -66,24 +66,30 @@ QVariantMap maskFields(const Redaction &redaction, const QVariantMap &map,
 
 QVariantMap Redaction::handshake(const QVariantMap &handshake) const
 {
-    QVariantMap out = value(handshake).toMap();
     const auto secretField = [this](const QString &name) { return isSecretField(name); };
     const auto secretHeader = [this](const QString &name) {
         return headers.contains(name, Qt::CaseInsensitive);
     };
-    if (const auto it = handshake.constFind(QStringLiteral("headers")); it != handshake.cend())
-        out.insert(it.key(), maskFields(*this, it->toMap(), secretHeader));
-    if (const auto it = handshake.constFind(QStringLiteral("auth")); it != handshake.cend())
-        out.insert(it.key(), maskFields(*this, it->toMap(), secretField));
-    if (const auto it = handshake.constFind(QStringLiteral("query")); it != handshake.cend()) {
-        const QVariantMap query = it->toMap();
-        out.insert(it.key(), maskFields(*this, query, secretField));
-        // The url repeats the query: it goes out without it when the query held a secret.
-        const bool querySecret = std::any_of(query.keyBegin(), query.keyEnd(), secretField);
-        const QString url = out.value(QStringLiteral("url")).toString();
-        if (querySecret && url.contains(u'?'))
-            out.insert(QStringLiteral("url"), url.left(url.indexOf(u'?')) + u'?' + Mask);
+    // Each value scrubbed once: the three maps by name (and for secrets), the rest for secrets.
+    QVariantMap out;
+    bool querySecret = false;
+    for (auto it = handshake.cbegin(); it != handshake.cend(); ++it) {
+        if (it.key() == u"headers") {
+            out.insert(it.key(), maskFields(*this, it->toMap(), secretHeader));
+        } else if (it.key() == u"auth") {
+            out.insert(it.key(), maskFields(*this, it->toMap(), secretField));
+        } else if (it.key() == u"query") {
+            const QVariantMap query = it->toMap();
+            querySecret = std::any_of(query.keyBegin(), query.keyEnd(), secretField);
+            out.insert(it.key(), maskFields(*this, query, secretField));
+        } else {
+            out.insert(it.key(), value(*it));
+        }
     }
+    // The url repeats the query: it goes out without it when the query held a secret.
+    const QString url = out.value(QStringLiteral("url")).toString();
+    if (querySecret && url.contains(u'?'))
+        out.insert(QStringLiteral("url"), url.left(url.indexOf(u'?')) + u'?' + Mask);
     return out;
 }
 
