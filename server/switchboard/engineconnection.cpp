@@ -52,6 +52,7 @@ void EngineConnection::send(const WireFrames &frames)
     if (!m_open || !m_transport)
         return;
     if (m_transport->bufferedBytes() > m_options.maxBufferedBytes) {
+        m_traffic->bounds.hit(Bound::SlowConsumer);
         close(QStringLiteral("slow consumer: more than %1 bytes queued")
                   .arg(m_options.maxBufferedBytes),
               true);
@@ -128,12 +129,13 @@ void EngineConnection::end(const QString &reason, bool error, quint16 code)
         return;
     m_open = false;
     m_heartbeat.disarm();
+    // Reasons may quote what the client sent: one line, capped.
     if (error)
         qCWarning(lcEngineIo).noquote()
-            << "closing" << m_sid << "from" << m_handshake.address << "-" << reason;
+            << "closing" << m_sid << "from" << m_handshake.address << "-" << quoted(reason, 300);
     else
         qCDebug(lcEngineIo).noquote()
-            << "closing" << m_sid << "from" << m_handshake.address << "-" << reason;
+            << "closing" << m_sid << "from" << m_handshake.address << "-" << quoted(reason, 300);
     if (Transport *transport = std::exchange(m_transport, nullptr))
         transport->dispose(code, reason);
     Q_EMIT closed(reason);

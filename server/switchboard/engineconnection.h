@@ -3,6 +3,7 @@
 // never knows which one.
 #pragma once
 
+#include "switchboard/bounds.h"
 #include "switchboard/deadlines.h"
 #include "switchboard/engineio.h"
 #include "switchboard/transport.h"
@@ -27,6 +28,7 @@ struct TrafficCounters
     quint64 messagesOut = 0;
     quint64 bytesIn = 0;
     quint64 bytesOut = 0;
+    BoundCounters bounds; // the limits clients ran into, counted by every layer
 };
 
 class EngineConnection : public QObject, private TransportHandler

@@ -1,6 +1,7 @@
 #include "switchboard/httpfront.h"
 
 #include "switchboard/logging.h"
+#include "switchboard/websocket.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,8 +27,12 @@ QByteArray reasonPhrase(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 413:
         return "Payload Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
     case 500:
         return "Internal Server Error";
     case 503:
@@ -35,6 +40,32 @@ QByteArray reasonPhrase(int status)
     default:
         return "Status";
     }
+}
+
+bool hasToken(const QByteArray &header, QByteArrayView token)
+{
+    for (const QByteArray &part : header.split(','))
+        if (part.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+            return true;
+    return false;
+}
+
+// What RFC 6455 (4.2.1) asks of an opening handshake, or why it is not one.
+QString handshakeProblem(const HttpRequest &request)
+{
+    if (request.method != "GET")
+        return QStringLiteral("method is not GET");
+    if (request.httpMajor < 1 || (request.httpMajor == 1 && request.httpMinor < 1))
+        return QStringLiteral("HTTP/%1.%2, not 1.1").arg(request.httpMajor).arg(request.httpMinor);
+    if (request.header("host").isEmpty())
+        return QStringLiteral("no Host header");
+    if (!hasToken(request.header("connection"), "upgrade"))
+        return QStringLiteral("Connection header without 'Upgrade'");
+    if (request.header("sec-websocket-version") != "13")
+        return QStringLiteral("Sec-WebSocket-Version is not 13");
+    if (!websocket::isValidKey(request.header("sec-websocket-key")))
+        return QStringLiteral("Sec-WebSocket-Key is not 16 bytes in base64");
+    return {};
 }
 
 } // namespace
@@ -87,17 +118,30 @@ void HttpFront::setEngineIoPath(const QString &path, UpgradeCheck check)
     m_upgradeCheck = std::move(check);
 }
 
+void HttpFront::setLimits(const HttpLimits &limits)
+{
+    m_limits = limits;
+    m_bodyBudget.setLimit(limits.maxBodiesBytes);
+}
+
 std::optional<HttpResponse> HttpFront::checkUpgrade(const HttpRequest &request) const
 {
     const bool websocket = request.header("upgrade").compare("websocket", Qt::CaseInsensitive) == 0;
     std::optional<HttpResponse> refusal;
-    if (!websocket || (request.path != m_engineIoPath && request.path + u'/' != m_engineIoPath))
+    QString why;
+    if (!websocket || (request.path != m_engineIoPath && request.path + u'/' != m_engineIoPath)) {
         refusal = HttpResponse::error(404, QStringLiteral("Not found"));
-    else if (m_upgradeCheck)
+    } else if (why = handshakeProblem(request); !why.isEmpty()) {
+        refusal = HttpResponse::error(400, QStringLiteral("Bad request"));
+        refusal->headers.append(qMakePair(QByteArray("Sec-WebSocket-Version"), QByteArray("13")));
+        why = QStringLiteral("not an RFC 6455 handshake: ") + why;
+    } else if (m_upgradeCheck) {
         refusal = m_upgradeCheck(request);
+    }
     if (refusal)
-        qCInfo(lcHttp) << "refused upgrade from" << request.peer.toString()
-                       << request.url.toString().left(200) << refusal->status << refusal->body;
+        qCInfo(lcHttp).noquote() << "refused upgrade from" << request.peer.toString()
+                                 << quoted(request.target) << refusal->status
+                                 << (why.isEmpty() ? QString::fromUtf8(refusal->body) : why);
     return refusal;
 }
 
@@ -120,7 +164,7 @@ HttpResponse HttpFront::respond(const HttpRequest &request) const
     } else {
         response = HttpResponse::error(404, QStringLiteral("Not found"));
     }
-    qCDebug(lcHttp) << request.method << request.url.toString().left(200) << response.status;
+    qCDebug(lcHttp).noquote() << request.method << quoted(request.target) << response.status;
     return response;
 }
 

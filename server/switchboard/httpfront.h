@@ -4,6 +4,8 @@
 // hand every accepted WebSocket on as a Transport.
 #pragma once
 
+#include "switchboard/bounds.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QHostAddress>
@@ -16,6 +18,39 @@
 #include <optional>
 
 namespace switchboard {
+
+// What one HTTP connection of the front may hold, and for how long.
+struct HttpLimits
+{
+    int idleTimeoutMs = 30000;     // keep-alive: no whole request for this long
+    qint64 maxHeaderBytes = 16384; // request line and headers
+    int maxHeaders = 200;
+    qint64 maxBodyBytes = 1024 * 1024; // one request's body
+    int bodyTimeoutMs = 10000;         // from the end of the headers to the end of the body
+    // Body bytes held by all connections together: the budget a crowd of slow uploads shares.
+    qint64 maxBodiesBytes = 32LL << 20;
+};
+
+// The body bytes every connection of a front holds, against HttpLimits::maxBodiesBytes.
+class BodyBudget
+{
+public:
+    void setLimit(qint64 bytes) { m_limit = bytes; }
+    qint64 limit() const { return m_limit; }
+    qint64 used() const { return m_used; }
+    bool take(qint64 bytes)
+    {
+        if (bytes > m_limit - m_used)
+            return false;
+        m_used += bytes;
+        return true;
+    }
+    void give(qint64 bytes) { m_used -= bytes; }
+
+private:
+    qint64 m_limit = 32LL << 20;
+    qint64 m_used = 0;
+};
 
 class Transport;
 
@@ -30,6 +65,8 @@ struct HttpRequest
     QByteArray body;
     QHostAddress peer;
     bool upgrade = false;
+    quint16 httpMajor = 1;
+    quint16 httpMinor = 1;
 
     QByteArray header(QByteArrayView name) const;
 };
@@ -55,9 +92,6 @@ public:
     // Checks an upgrade request for the Engine.IO path: an empty optional accepts it.
     using UpgradeCheck = std::function<std::optional<HttpResponse>(const HttpRequest &)>;
 
-    // Bodies larger than this are refused with 413.
-    static constexpr qint64 MaxBodyBytes = 1024 * 1024;
-
     explicit HttpFront(QObject *parent = nullptr);
     ~HttpFront() override;
 
@@ -66,20 +100,30 @@ public:
     virtual quint16 serverPort() const = 0;
     virtual QString errorString() const = 0;
 
+    void setLimits(const HttpLimits &limits);
+    const HttpLimits &limits() const { return m_limits; }
+    BodyBudget *bodyBudget() { return &m_bodyBudget; }
     // An HTTP connection with no whole request for this long is closed (default 30 s).
-    void setIdleTimeout(int ms) { m_idleTimeout = ms; }
-    int idleTimeout() const { return m_idleTimeout; }
+    void setIdleTimeout(int ms) { m_limits.idleTimeoutMs = ms; }
+    int idleTimeout() const { return m_limits.idleTimeoutMs; }
+    // Unsent bytes one connection may hold (its WebSocket's output and the control frames it
+    // owes) before it is cut off as a slow consumer.
+    void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
+    qint64 maxBufferedBytes() const { return m_maxBufferedBytes; }
     // The largest WebSocket message accepted (larger: close 1009).
     void setMaxMessageSize(qint64 bytes) { m_maxMessageSize = bytes; }
     qint64 maxMessageSize() const { return m_maxMessageSize; }
+    // Where the connections count the limits they enforce (the server's); never null.
+    void setBounds(BoundCounters *bounds) { m_bounds = bounds; }
+    BoundCounters *bounds() const { return m_bounds; }
 
     void route(const QByteArray &method, const QString &path, Handler handler);
     void setEngineIoPath(const QString &path, UpgradeCheck check);
 
     // The answer to a whole request that is not an upgrade; logged at debug level.
     HttpResponse respond(const HttpRequest &request) const;
-    // Why an upgrade request is refused (404 off the Engine.IO path, Engine.IO's 400s); a
-    // refusal is logged with the peer's address.
+    // Why an upgrade request is refused: not an RFC 6455 handshake (400), off the Engine.IO
+    // path (404), Engine.IO's 400s. A refusal is logged with the peer's address.
     std::optional<HttpResponse> checkUpgrade(const HttpRequest &request) const;
 
 Q_SIGNALS:
@@ -90,8 +134,12 @@ private:
     QHash<QString, QHash<QByteArray, Handler>> m_routes;
     QString m_engineIoPath;
     UpgradeCheck m_upgradeCheck;
-    int m_idleTimeout = 30000;
+    HttpLimits m_limits;
+    BodyBudget m_bodyBudget;
+    qint64 m_maxBufferedBytes = 1024 * 1024;
     qint64 m_maxMessageSize = 1000000;
+    BoundCounters m_ownBounds;
+    BoundCounters *m_bounds = &m_ownBounds;
 };
 
 } // namespace switchboard

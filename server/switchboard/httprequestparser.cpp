@@ -24,20 +24,51 @@ http_parser_settings makeSettings(http_data_cb url, http_data_cb field, http_dat
 
 } // namespace
 
-HttpRequestParser::HttpRequestParser()
+HttpRequestParser::HttpRequestParser(const HttpLimits &limits, BodyBudget *budget)
+    : m_limits(limits), m_budget(budget)
 {
     reset();
 }
 
+HttpRequestParser::~HttpRequestParser()
+{
+    releaseBody();
+}
+
 void HttpRequestParser::reset()
 {
+    releaseBody();
     http_parser_init(&m_parser, HTTP_REQUEST);
     m_parser.data = this;
     m_request = {};
     m_url.clear();
     m_lastWasValue = false;
+    m_inBody = false;
+    m_headBytes = 0;
     m_state = State::NeedMore;
     m_error.clear();
+}
+
+void HttpRequestParser::releaseBody()
+{
+    if (m_budget && m_reserved)
+        m_budget->give(m_reserved);
+    m_reserved = 0;
+}
+
+void HttpRequestParser::stop(State state)
+{
+    m_state = state;
+    http_parser_pause(&m_parser, 1);
+}
+
+bool HttpRequestParser::headBytes(size_t length)
+{
+    m_headBytes += qint64(length);
+    if (m_headBytes <= m_limits.maxHeaderBytes)
+        return true;
+    stop(State::HeadersTooLarge);
+    return false;
 }
 
 size_t HttpRequestParser::feed(const char *data, size_t length)
@@ -83,22 +114,32 @@ HttpRequest HttpRequestParser::take(const QHostAddress &peer)
     request.path = request.url.path();
     request.query = QUrlQuery(request.url);
     request.peer = peer;
+    request.httpMajor = m_parser.http_major;
+    request.httpMinor = m_parser.http_minor;
     reset();
     return request;
 }
 
 int HttpRequestParser::onUrl(http_parser *p, const char *at, size_t length)
 {
-    self(p)->m_url.append(at, qsizetype(length));
+    auto *c = self(p);
+    if (c->headBytes(length))
+        c->m_url.append(at, qsizetype(length));
     return 0;
 }
 
 int HttpRequestParser::onHeaderField(http_parser *p, const char *at, size_t length)
 {
     auto *c = self(p);
-    if (c->m_lastWasValue || c->m_request.headers.isEmpty())
+    if (!c->headBytes(length))
+        return 0;
+    if (c->m_lastWasValue || c->m_request.headers.isEmpty()) {
+        if (c->m_request.headers.size() >= c->m_limits.maxHeaders) {
+            c->stop(State::HeadersTooLarge);
+            return 0;
+        }
         c->m_request.headers.append({QByteArray(at, qsizetype(length)).toLower(), {}});
-    else
+    } else
         c->m_request.headers.last().first.append(QByteArray(at, qsizetype(length)).toLower());
     c->m_lastWasValue = false;
     return 0;
@@ -109,6 +150,8 @@ int HttpRequestParser::onHeaderValue(http_parser *p, const char *at, size_t leng
     auto *c = self(p);
     if (c->m_request.headers.isEmpty())
         return 1;
+    if (!c->headBytes(length))
+        return 0;
     c->m_request.headers.last().second.append(at, qsizetype(length));
     c->m_lastWasValue = true;
     return 0;
@@ -119,23 +162,42 @@ int HttpRequestParser::onHeadersComplete(http_parser *p)
     auto *c = self(p);
     c->m_request.upgrade = p->upgrade;
     if (p->upgrade) {
-        c->m_state = State::Upgrade;
-        http_parser_pause(p, 1);
-    } else if (p->content_length != ULLONG_MAX &&
-               p->content_length > quint64(HttpFront::MaxBodyBytes)) {
-        c->m_state = State::TooLarge;
-        http_parser_pause(p, 1);
+        c->stop(State::Upgrade);
+        return 0;
     }
+    const bool sized = p->content_length != ULLONG_MAX;
+    if (sized && p->content_length > quint64(c->m_limits.maxBodyBytes)) {
+        c->stop(State::TooLarge);
+        return 0;
+    }
+    // A body announced by its length takes its share of the budget now, before its bytes come;
+    // a chunked one as it grows.
+    if (sized && p->content_length > 0) {
+        if (c->m_budget && !c->m_budget->take(qint64(p->content_length))) {
+            c->stop(State::NoRoom);
+            return 0;
+        }
+        c->m_reserved = c->m_budget ? qint64(p->content_length) : 0;
+        c->m_request.body.reserve(qsizetype(p->content_length));
+    }
+    c->m_inBody = (sized && p->content_length > 0) || (p->flags & F_CHUNKED);
     return 0;
 }
 
 int HttpRequestParser::onBody(http_parser *p, const char *at, size_t length)
 {
     auto *c = self(p);
-    if (c->m_request.body.size() + qsizetype(length) > HttpFront::MaxBodyBytes) {
-        c->m_state = State::TooLarge;
-        http_parser_pause(p, 1);
+    const qint64 size = c->m_request.body.size() + qint64(length);
+    if (size > c->m_limits.maxBodyBytes) {
+        c->stop(State::TooLarge);
         return 0;
+    }
+    if (c->m_budget && size > c->m_reserved) {
+        if (!c->m_budget->take(size - c->m_reserved)) {
+            c->stop(State::NoRoom);
+            return 0;
+        }
+        c->m_reserved = size;
     }
     c->m_request.body.append(at, qsizetype(length));
     return 0;
@@ -145,8 +207,8 @@ int HttpRequestParser::onMessageComplete(http_parser *p)
 {
     auto *c = self(p);
     if (c->m_state == State::NeedMore) {
-        c->m_state = State::Request;
-        http_parser_pause(p, 1);
+        c->m_inBody = false;
+        c->stop(State::Request);
     }
     return 0;
 }

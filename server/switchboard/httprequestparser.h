@@ -16,11 +16,15 @@ public:
         NeedMore,
         Request, // a whole request: take() it
         Upgrade, // an upgrade's head (the bytes after it belong to the new protocol): take() it
-        TooLarge,
+        HeadersTooLarge, // 431
+        TooLarge,        // the body is over the limit: 413
+        NoRoom,          // the bodies of all connections fill their budget: 503
         Error
     };
 
-    HttpRequestParser();
+    // `budget` (optional) is shared by every connection of a front; it must outlive the parser.
+    explicit HttpRequestParser(const HttpLimits &limits = {}, BodyBudget *budget = nullptr);
+    ~HttpRequestParser();
     HttpRequestParser(const HttpRequestParser &) = delete;
     HttpRequestParser &operator=(const HttpRequestParser &) = delete;
 
@@ -28,6 +32,8 @@ public:
     // an upgrade's head, or an error): the caller acts on state() and feeds the rest again.
     size_t feed(const char *data, size_t length);
     State state() const { return m_state; }
+    // The headers are in and the body is being read: the body deadline runs.
+    bool inBody() const { return m_inBody; }
     bool keepAlive() const { return m_keepAlive; }
     QByteArray errorText() const;
     // The request, ready for the router; the parser starts on the next one.
@@ -41,14 +47,23 @@ private:
     static int onBody(http_parser *p, const char *at, size_t length);
     static int onMessageComplete(http_parser *p);
     void reset();
+    // Counts head bytes against the limit; false (state set) when over.
+    bool headBytes(size_t length);
+    void stop(State state);
+    void releaseBody();
 
     http_parser m_parser{};
+    HttpLimits m_limits;
+    BodyBudget *m_budget;
     HttpRequest m_request;
     QByteArray m_url;
     QByteArray m_error;
     State m_state = State::NeedMore;
+    qint64 m_headBytes = 0;
+    qint64 m_reserved = 0; // of the budget, for this request's body
     bool m_lastWasValue = false;
     bool m_keepAlive = false;
+    bool m_inBody = false;
 };
 
 } // namespace switchboard

@@ -24,21 +24,14 @@ constexpr qsizetype ReadBudget = 4 * ReadBufferSize;
 constexpr int CloseGraceMs = 2000;
 constexpr int MaxIovecs = 64;
 
-bool hasToken(const QByteArray &header, QByteArrayView token)
-{
-    for (const QByteArray &part : header.split(','))
-        if (part.trimmed().compare(token, Qt::CaseInsensitive) == 0)
-            return true;
-    return false;
-}
-
 } // namespace
 
 NetConnection::NetConnection(EpollFront *front, int fd, const QHostAddress &peer)
-    : m_front(front), m_fd(fd), m_peer(peer), m_http(std::make_unique<HttpRequestParser>()),
+    : m_front(front), m_fd(fd), m_peer(peer),
+      m_http(std::make_unique<HttpRequestParser>(front->limits(), front->bodyBudget())),
       m_ws(websocket::Parser::Limits{front->maxMessageSize()}), m_idle([this] { onIdle(); })
 {
-    m_front->poller()->add(fd, this, EPOLLIN | EPOLLRDHUP);
+    m_front->poller()->add(fd, this, m_interest);
     m_idle.arm(front->idleTimeout());
 }
 
@@ -63,7 +56,7 @@ void NetConnection::pollEvent(quint32 events)
 void NetConnection::onReadable()
 {
     qsizetype total = 0;
-    while (m_phase != Phase::Dead && total < ReadBudget) {
+    while (m_phase != Phase::Dead && !m_readPaused && total < ReadBudget) {
         const ssize_t got = ::recv(m_fd, readBuffer, size_t(ReadBufferSize), 0);
         if (got < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -78,8 +71,8 @@ void NetConnection::onReadable()
             // A half-close after a request still gets its answer.
             if (m_phase == Phase::Http && !m_output.isEmpty()) {
                 closeAfterFlush();
-                m_front->poller()->modify(m_fd, this, EPOLLOUT); // nothing more to read
-                m_wantWrite = true;
+                m_peerDone = true;
+                updateInterest(); // nothing more to read
                 return;
             }
             return lost(QStringLiteral("transport close"), false, 0);
@@ -87,30 +80,43 @@ void NetConnection::onReadable()
         total += got;
         if (m_phase == Phase::Closing)
             continue; // waiting for the peer to go: what it still sends is dropped
-        // Straight from the shared buffer when nothing is pending; else behind the tail.
-        QByteArrayView data(readBuffer, got);
-        if (!m_input.isEmpty()) {
-            m_input.append(data);
-            data = m_input;
-        }
-        qsizetype used = 0;
-        while (m_phase == Phase::Http || m_phase == Phase::WebSocket) {
-            const Phase before = m_phase;
-            const qsizetype step = m_phase == Phase::Http ? processHttp(data.sliced(used))
-                                                          : processWebSocket(data.sliced(used));
-            used += step;
-            if (step == 0 && m_phase == before)
-                break;
-        }
-        if (m_phase == Phase::Dead)
-            return;
-        if (data.constData() == m_input.constData())
-            m_input.remove(0, used);
-        else
-            m_input = data.sliced(used).toByteArray();
-        if (m_input.capacity() > 2 * m_input.size() + 1024)
-            m_input.squeeze();
+        consume(QByteArrayView(readBuffer, got));
     }
+}
+
+void NetConnection::consume(QByteArrayView data)
+{
+    // Straight from the shared buffer when nothing is pending; else behind the tail.
+    if (!m_input.isEmpty()) {
+        m_input.append(data);
+        data = m_input;
+    }
+    qsizetype used = 0;
+    while ((m_phase == Phase::Http && !m_readPaused) || m_phase == Phase::WebSocket) {
+        const Phase before = m_phase;
+        const qsizetype step = m_phase == Phase::Http ? processHttp(data.sliced(used))
+                                                      : processWebSocket(data.sliced(used));
+        used += step;
+        if (step == 0 && m_phase == before)
+            break;
+    }
+    if (m_phase == Phase::Dead)
+        return;
+    if (data.constData() == m_input.constData())
+        m_input.remove(0, used);
+    else
+        m_input = data.sliced(used).toByteArray();
+    if (m_input.capacity() > 2 * m_input.size() + 1024)
+        m_input.squeeze();
+}
+
+void NetConnection::resumeReading()
+{
+    m_readPaused = false;
+    if (!m_input.isEmpty())
+        consume(std::exchange(m_input, {}));
+    if (m_phase != Phase::Dead)
+        updateInterest();
 }
 
 qsizetype NetConnection::processHttp(QByteArrayView data)
@@ -120,27 +126,63 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
     const qsizetype used = qsizetype(m_http->feed(data.constData(), size_t(data.size())));
     switch (m_http->state()) {
     case HttpRequestParser::State::NeedMore:
+        // A body has its own deadline from the end of the headers, whatever the idle time.
+        if (m_http->inBody() && !m_bodyDeadline) {
+            m_bodyDeadline = true;
+            m_idle.arm(m_front->limits().bodyTimeoutMs);
+        }
         return used;
     case HttpRequestParser::State::Upgrade:
         upgrade(m_http->take(m_peer));
         return used;
+    case HttpRequestParser::State::HeadersTooLarge:
+        refuse(Bound::HttpHeaders, 431,
+               QStringLiteral("request head over %1 bytes or %2 headers")
+                   .arg(m_front->limits().maxHeaderBytes)
+                   .arg(m_front->limits().maxHeaders));
+        return data.size();
     case HttpRequestParser::State::TooLarge:
-        answer(HttpResponse::error(413, QStringLiteral("Payload too large")), false);
+        refuse(Bound::HttpBody, 413,
+               QStringLiteral("body over %1 bytes").arg(m_front->limits().maxBodyBytes));
+        return data.size();
+    case HttpRequestParser::State::NoRoom:
+        refuse(Bound::HttpBody, 503,
+               QStringLiteral("the bodies in flight fill their budget of %1 bytes")
+                   .arg(m_front->limits().maxBodiesBytes));
         return data.size();
     case HttpRequestParser::State::Error:
-        qCInfo(lcHttp) << "bad HTTP request from" << m_peer.toString() << m_http->errorText();
+        qCInfo(lcHttp).noquote() << "bad HTTP request from" << m_peer.toString()
+                                 << quoted(m_http->errorText());
         answer(HttpResponse::error(400, QStringLiteral("Bad request")), false);
         return data.size();
     case HttpRequestParser::State::Request: {
         const bool keepAlive = m_http->keepAlive();
         const HttpRequest request = m_http->take(m_peer);
+        m_bodyDeadline = false;
         answer(m_front->respond(request), keepAlive, request.method == "HEAD");
         if (keepAlive)
             m_idle.arm(m_front->idleTimeout());
+        // Pipelined requests wait while an answer is unsent: a client that never reads holds
+        // one answer and one read of requests, never more.
+        if (m_phase == Phase::Http && !m_output.isEmpty() && !m_closeAfterFlush) {
+            m_readPaused = true;
+            updateInterest();
+        }
         return used;
     }
     }
     return used;
+}
+
+void NetConnection::refuse(Bound bound, int status, const QString &why)
+{
+    m_front->bounds()->hit(bound);
+    qCInfo(lcHttp).noquote() << "refused HTTP request from" << m_peer.toString() << "with" << status
+                             << "-" << why;
+    const QString message = status == 431   ? QStringLiteral("Request header fields too large")
+                            : status == 413 ? QStringLiteral("Payload too large")
+                                            : QStringLiteral("Service unavailable");
+    answer(HttpResponse::error(status, message), false);
 }
 
 void NetConnection::answer(const HttpResponse &response, bool keepAlive, bool head)
@@ -153,21 +195,9 @@ void NetConnection::answer(const HttpResponse &response, bool keepAlive, bool he
 
 void NetConnection::upgrade(const HttpRequest &request)
 {
-    std::optional<HttpResponse> refusal = m_front->checkUpgrade(request);
-    const QByteArray key = request.header("sec-websocket-key");
-    if (!refusal && request.method != "GET")
-        refusal = HttpResponse::error(400, QStringLiteral("Bad handshake method"));
-    if (!refusal &&
-        (request.header("sec-websocket-version") != "13" ||
-         !hasToken(request.header("connection"), "upgrade") || !websocket::isValidKey(key))) {
-        qCInfo(lcHttp) << "refused upgrade from" << m_peer.toString()
-                       << "- not a valid RFC 6455 handshake (version 13, Connection: Upgrade, a "
-                          "16-byte Sec-WebSocket-Key)";
-        refusal = HttpResponse::error(400, QStringLiteral("Bad request"));
-        refusal->headers.append(qMakePair(QByteArray("Sec-WebSocket-Version"), QByteArray("13")));
-    }
-    if (refusal)
+    if (const std::optional<HttpResponse> refusal = m_front->checkUpgrade(request))
         return answer(*refusal, false);
+    const QByteArray key = request.header("sec-websocket-key");
     queue("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           "Sec-WebSocket-Accept: " +
           websocket::acceptKey(key) + "\r\n\r\n");
@@ -196,8 +226,7 @@ qsizetype NetConnection::processWebSocket(QByteArrayView data)
         }
         break;
     case websocket::Parser::Event::Ping:
-        queue(websocket::frame(websocket::Opcode::Pong, result.payload));
-        flush();
+        onPing(result.payload);
         break;
     case websocket::Parser::Event::Pong:
         break;
@@ -205,6 +234,8 @@ qsizetype NetConnection::processWebSocket(QByteArrayView data)
         lost(QStringLiteral("transport close"), false, result.closeCode);
         break;
     case websocket::Parser::Event::Error:
+        if (result.closeCode == 1009)
+            m_front->bounds()->hit(Bound::Payload);
         // The same words as the Qt transport for the limit every client may hit.
         lost(result.closeCode == 1009
                  ? QStringLiteral("transport error: message larger than maxPayload (%1)")
@@ -214,6 +245,28 @@ qsizetype NetConnection::processWebSocket(QByteArrayView data)
         break;
     }
     return result.consumed;
+}
+
+void NetConnection::onPing(const QByteArray &payload)
+{
+    if (m_output.isEmpty()) {
+        queue(websocket::frame(websocket::Opcode::Pong, payload));
+        flush();
+        return;
+    }
+    // Output is blocked: only the latest ping is answered once it drains (RFC 6455 5.5.3), and
+    // what the peer asks for meanwhile counts against the slow-consumer limit.
+    m_owedPong = payload;
+    m_owedControlBytes += payload.size() + 2;
+    if (m_queued + m_owedControlBytes <= m_front->maxBufferedBytes())
+        return;
+    m_front->bounds()->hit(Bound::WsControl);
+    qCInfo(lcEngineIo).noquote() << "closing WebSocket from" << m_peer.toString()
+                                 << "- control frames while" << m_queued
+                                 << "bytes of output are unread, over max-buffered ("
+                                 << m_front->maxBufferedBytes() << "bytes)";
+    lost(QStringLiteral("transport error: slow consumer (control frames while output is blocked)"),
+         true, 1008);
 }
 
 void NetConnection::sendText(const QByteArray &utf8)
@@ -299,6 +352,15 @@ void NetConnection::flush()
             m_outputOffset = 0;
         }
     }
+    if (m_output.isEmpty() && m_owedControlBytes && m_phase == Phase::WebSocket) {
+        m_owedControlBytes = 0;
+        queue(websocket::frame(websocket::Opcode::Pong, std::exchange(m_owedPong, {})));
+        return flush();
+    }
+    if (m_output.isEmpty() && m_readPaused && m_phase == Phase::Http) {
+        resumeReading();
+        return;
+    }
     if (m_output.isEmpty() && m_closeAfterFlush) {
         if (m_phase == Phase::Http) {
             destroy();
@@ -314,11 +376,12 @@ void NetConnection::updateInterest()
 {
     if (m_fd < 0)
         return;
-    const bool want = !m_output.isEmpty();
-    if (want == m_wantWrite)
+    const quint32 interest = (m_readPaused || m_peerDone ? 0u : quint32(EPOLLIN | EPOLLRDHUP)) |
+                             (m_output.isEmpty() ? 0u : quint32(EPOLLOUT));
+    if (interest == m_interest)
         return;
-    m_wantWrite = want;
-    m_front->poller()->modify(m_fd, this, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u));
+    m_interest = interest;
+    m_front->poller()->modify(m_fd, this, interest);
 }
 
 void NetConnection::lost(const QString &reason, bool error, quint16 code)
@@ -362,8 +425,27 @@ void NetConnection::closeAfterFlush()
 
 void NetConnection::onIdle()
 {
-    if (m_phase == Phase::Http)
+    if (m_closeAfterFlush && m_phase == Phase::Http)
+        return destroy(); // its last answer was not read in time
+    if (m_phase == Phase::Http && m_bodyDeadline) {
+        m_front->bounds()->hit(Bound::HttpBodyTime);
+        qCInfo(lcHttp).noquote() << "closing HTTP connection from" << m_peer.toString()
+                                 << "- the request body was not whole within"
+                                 << m_front->limits().bodyTimeoutMs << "ms";
+        m_bodyDeadline = false;
+        m_readPaused = true; // nothing more is read
+        answer(HttpResponse::error(408, QStringLiteral("Request timeout")), false);
+        m_idle.arm(CloseGraceMs);
+        return;
+    }
+    if (m_phase == Phase::Http && m_readPaused && !m_output.isEmpty()) {
+        m_front->bounds()->hit(Bound::HttpPipeline);
+        qCInfo(lcHttp).noquote() << "closing HTTP connection from" << m_peer.toString() << "-"
+                                 << m_queued << "bytes of answers unread for"
+                                 << m_front->idleTimeout() << "ms";
+    } else if (m_phase == Phase::Http) {
         qCDebug(lcHttp) << "closing idle HTTP connection from" << m_peer.toString();
+    }
     destroy();
 }
 

@@ -4,6 +4,7 @@
 // one buffer shared by the thread.
 #pragma once
 
+#include "switchboard/bounds.h"
 #include "switchboard/deadlines.h"
 #include "switchboard/poller.h"
 #include "switchboard/transport.h"
@@ -13,6 +14,8 @@
 #include <QList>
 
 #include <memory>
+
+#include <sys/epoll.h>
 
 namespace switchboard {
 
@@ -49,6 +52,11 @@ private:
     };
 
     void onReadable();
+    // Feeds what was read (or kept) to the HTTP parser or the WebSocket parser.
+    void consume(QByteArrayView data);
+    void resumeReading();
+    void refuse(Bound bound, int status, const QString &why);
+    void onPing(const QByteArray &payload);
     // What of `data` was used; the rest is kept for the next read.
     qsizetype processHttp(QByteArrayView data);
     qsizetype processWebSocket(QByteArrayView data);
@@ -69,9 +77,11 @@ private:
     int m_fd;
     QHostAddress m_peer;
     Phase m_phase = Phase::Http;
-    bool m_wantWrite = false;
     bool m_closeAfterFlush = false;
     bool m_peerGone = false;
+    bool m_peerDone = false;                   // half-closed by the peer: nothing more to read
+    bool m_readPaused = false;                 // an HTTP answer is unsent: pipelined requests wait
+    bool m_bodyDeadline = false;               // m_idle runs for a request body
     bool m_dirty = false;                      // on the front's list of connections to flush
     std::unique_ptr<HttpRequestParser> m_http; // freed once upgraded
     websocket::Parser m_ws;
@@ -79,6 +89,9 @@ private:
     QList<QByteArray> m_output;
     qsizetype m_outputOffset = 0; // of m_output.first() already written
     qint64 m_queued = 0;
+    quint32 m_interest = EPOLLIN | EPOLLRDHUP; // registered with the poller
+    qint64 m_owedControlBytes = 0;             // pings received while output was blocked
+    QByteArray m_owedPong;                     // the latest one's payload
     quint16 m_closeCode = 0; // the peer's close code to echo, or a protocol error's
     Deadline m_idle;         // HTTP: no whole request in time; Closing: the peer's close in time
 };

@@ -137,6 +137,7 @@ QVariantMap Node::health() const
         {QStringLiteral("uptime"), m_server->startTime().secsTo(QDateTime::currentDateTimeUtc())},
         {QStringLiteral("clients"), m_server->clientCount()},
         {QStringLiteral("sockets"), namespaces},
+        {QStringLiteral("limits"), m_server->bounds().toMap()},
         {QStringLiteral("cluster"),
          m_cluster ? QVariant(m_cluster->status()) : QVariant(QStringLiteral("single node"))},
     };

@@ -55,6 +55,25 @@ constexpr Setting settings[] = {
     {"max-buffered", nullptr, "bytes",
      "Unsent bytes a client may have queued before it is cut off as a slow consumer "
      "(default 1048576)."},
+    {"max-pending-acks", nullptr, "count",
+     "Acks one socket may await at once; more are refused with an ack error (default 1000)."},
+    {"max-rooms", nullptr, "count", "Rooms one socket may be in (default 1000)."},
+    {"max-auth-failures", nullptr, "count",
+     "Refused CONNECTs one connection may make before it is closed (default 5)."},
+    {"max-depth", nullptr, "levels",
+     "Deepest nesting of arrays and objects in a packet's data (default 32)."},
+    {"max-header-bytes", nullptr, "bytes",
+     "Largest HTTP request line plus headers (default 16384)."},
+    {"body-timeout", nullptr, "ms",
+     "Time an HTTP request body has to arrive whole once its headers are in (default 10000)."},
+    {"max-bodies-bytes", nullptr, "bytes",
+     "HTTP request body bytes held at once by all connections together; past it new bodies "
+     "get 503 (default 33554432)."},
+    {"idle-timeout", nullptr, "ms",
+     "Time a keep-alive HTTP connection may stay without a whole request (default 30000)."},
+    {"redis-timeout", nullptr, "ms",
+     "A Redis server silent this long (PINGs unanswered) is treated as down: /healthz says "
+     "degraded (default 3000)."},
     {"log", "SWITCHBOARD_LOG", "rules",
      "Qt logging rules, e.g. 'switchboard.*.debug=true' (default: info and above)."},
 };
@@ -181,6 +200,15 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         {"max-attachments", 0, 1000, [&](qint64 v) { server.maxAttachments = int(v); }},
         {"max-attachment-bytes", 0, 1LL << 30, [&](qint64 v) { server.maxAttachmentBytes = v; }},
         {"max-buffered", 4096, 1LL << 30, [&](qint64 v) { server.engine.maxBufferedBytes = v; }},
+        {"max-pending-acks", 1, 1000000, [&](qint64 v) { server.maxPendingAcks = int(v); }},
+        {"max-rooms", 1, 1000000, [&](qint64 v) { server.maxRoomsPerSocket = int(v); }},
+        {"max-auth-failures", 1, 1000000, [&](qint64 v) { server.maxAuthFailures = int(v); }},
+        {"max-depth", 2, 1000, [&](qint64 v) { server.maxDepth = int(v); }},
+        {"max-header-bytes", 1024, 1LL << 20, [&](qint64 v) { server.http.maxHeaderBytes = v; }},
+        {"body-timeout", 10, 3600000, [&](qint64 v) { server.http.bodyTimeoutMs = int(v); }},
+        {"max-bodies-bytes", 1024, 1LL << 34, [&](qint64 v) { server.http.maxBodiesBytes = v; }},
+        {"idle-timeout", 10, 3600000, [&](qint64 v) { server.http.idleTimeoutMs = int(v); }},
+        {"redis-timeout", 100, 600000, [&](qint64 v) { config.redisTimeoutMs = int(v); }},
     };
     for (const IntSetting &s : ints) {
         const QString key = QString::fromLatin1(s.key);

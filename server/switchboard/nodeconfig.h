@@ -20,6 +20,8 @@ struct NodeConfig
     QString redisUrl;
     QString redisKey = QStringLiteral("socket.io");
     int requestsTimeoutMs = 5000;
+    // Redis silent this long (PINGs unanswered): treated as down.
+    int redisTimeoutMs = 3000;
     QString name;
     QString configFile;
     QString authToken;

@@ -14,23 +14,26 @@ namespace switchboard {
 
 namespace {
 
-void write(QTcpSocket *socket, const HttpResponse &response, bool keepAlive, bool head = false)
-{
-    socket->write(response.serialize(keepAlive, head));
-    if (!keepAlive)
-        socket->disconnectFromHost();
-}
+// Bytes Qt may read ahead of the parser: a request head at its limit plus one read.
+constexpr qint64 ReadAhead = 64 * 1024;
+constexpr int CloseGraceMs = 2000;
+
 } // namespace
 
 // Parses requests from one TCP connection. Bytes are peeked, not read, until a request is
-// known not to be an upgrade, so an upgrade reaches QWebSocketServer untouched.
+// known not to be an upgrade, so an upgrade reaches QWebSocketServer untouched. Qt reads no
+// more than the parser can use: while an answer is unsent, pipelined requests wait in the
+// socket.
 class HttpConnection : public QObject
 {
 public:
     HttpConnection(QtHttpFront *front, QTcpSocket *socket)
-        : QObject(socket), m_front(front), m_socket(socket)
+        : QObject(socket), m_front(front), m_socket(socket),
+          m_parser(front->limits(), front->bodyBudget())
     {
+        socket->setReadBufferSize(front->limits().maxHeaderBytes + ReadAhead);
         connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+        connect(socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         m_idleTimer = startTimer(m_front->idleTimeout());
     }
@@ -39,22 +42,47 @@ public:
     {
         if (event->timerId() != m_idleTimer)
             return QObject::timerEvent(event);
-        // Nothing whole arrived for a while: a slow or idle client holds no connection forever.
+        killTimer(m_idleTimer);
+        m_idleTimer = 0;
         // One that was already told to go and still has not: cut off.
         if (m_handedOff) {
-            killTimer(m_idleTimer);
             m_socket->abort();
             return;
         }
+        if (m_bodyDeadline) {
+            m_front->bounds()->hit(Bound::HttpBodyTime);
+            qCInfo(lcHttp).noquote() << "closing HTTP connection from" << peer()
+                                     << "- the request body was not whole within"
+                                     << m_front->limits().bodyTimeoutMs << "ms";
+            finish(HttpResponse::error(408, QStringLiteral("Request timeout")));
+            return;
+        }
+        if (m_paused && m_socket->bytesToWrite() > 0) {
+            m_front->bounds()->hit(Bound::HttpPipeline);
+            qCInfo(lcHttp).noquote()
+                << "closing HTTP connection from" << peer() << "-" << m_socket->bytesToWrite()
+                << "bytes of answers unread for" << m_front->idleTimeout() << "ms";
+            m_socket->abort();
+            return;
+        }
+        // Nothing whole arrived for a while: a slow or idle client holds no connection forever.
         m_handedOff = true;
-        qCDebug(lcHttp) << "closing idle HTTP connection from"
-                        << m_socket->peerAddress().toString();
+        qCDebug(lcHttp) << "closing idle HTTP connection from" << peer();
         m_socket->disconnectFromHost();
+        m_idleTimer = startTimer(CloseGraceMs);
+    }
+
+    void onBytesWritten()
+    {
+        if (m_paused && m_socket->bytesToWrite() == 0) {
+            m_paused = false;
+            onReadyRead();
+        }
     }
 
     void onReadyRead()
     {
-        while (m_socket && !m_handedOff) {
+        while (m_socket && !m_handedOff && !m_paused) {
             const QByteArray pending = m_socket->peek(m_socket->bytesAvailable());
             if (pending.size() <= m_fed)
                 return;
@@ -62,32 +90,48 @@ public:
                 m_parser.feed(pending.constData() + m_fed, size_t(pending.size() - m_fed)));
             switch (m_parser.state()) {
             case HttpRequestParser::State::NeedMore:
+                if (m_parser.inBody()) {
+                    // Not an upgrade: what the parser took may leave the socket.
+                    m_socket->skip(m_fed);
+                    m_fed = 0;
+                    if (!m_bodyDeadline) {
+                        m_bodyDeadline = true;
+                        restartTimer(m_front->limits().bodyTimeoutMs);
+                    }
+                }
                 return;
             case HttpRequestParser::State::Upgrade:
                 return upgrade(m_parser.take(m_socket->peerAddress()));
+            case HttpRequestParser::State::HeadersTooLarge:
+                return refuse(Bound::HttpHeaders, 431,
+                              QStringLiteral("request head over %1 bytes or %2 headers")
+                                  .arg(m_front->limits().maxHeaderBytes)
+                                  .arg(m_front->limits().maxHeaders));
             case HttpRequestParser::State::TooLarge:
-                write(m_socket, HttpResponse::error(413, QStringLiteral("Payload too large")),
-                      false);
-                m_handedOff = true;
-                return;
+                return refuse(
+                    Bound::HttpBody, 413,
+                    QStringLiteral("body over %1 bytes").arg(m_front->limits().maxBodyBytes));
+            case HttpRequestParser::State::NoRoom:
+                return refuse(Bound::HttpBody, 503,
+                              QStringLiteral("the bodies in flight fill their budget of %1 bytes")
+                                  .arg(m_front->limits().maxBodiesBytes));
             case HttpRequestParser::State::Error:
-                qCInfo(lcHttp) << "bad HTTP request from" << m_socket->peerAddress().toString()
-                               << m_parser.errorText();
-                write(m_socket, HttpResponse::error(400, QStringLiteral("Bad request")), false);
-                m_socket->read(m_socket->bytesAvailable());
-                m_handedOff = true;
-                return;
+                qCInfo(lcHttp).noquote()
+                    << "bad HTTP request from" << peer() << quoted(m_parser.errorText());
+                return finish(HttpResponse::error(400, QStringLiteral("Bad request")));
             case HttpRequestParser::State::Request: {
                 // One whole request: consume its bytes, answer it, go on with the next.
-                m_socket->read(m_fed);
+                m_socket->skip(m_fed);
                 m_fed = 0;
+                m_bodyDeadline = false;
                 const bool keepAlive = m_parser.keepAlive();
                 const HttpRequest request = m_parser.take(m_socket->peerAddress());
-                write(m_socket, m_front->respond(request), keepAlive, request.method == "HEAD");
-                killTimer(m_idleTimer);
-                m_idleTimer = startTimer(m_front->idleTimeout());
+                write(m_front->respond(request), keepAlive, request.method == "HEAD");
                 if (!keepAlive)
                     return;
+                restartTimer(m_front->idleTimeout());
+                // The next request waits until this answer is out.
+                m_paused = m_socket->bytesToWrite() > 0;
                 continue;
             }
             }
@@ -95,22 +139,62 @@ public:
     }
 
 private:
-    void upgrade(const HttpRequest &request)
+    QString peer() const { return m_socket->peerAddress().toString(); }
+
+    void restartTimer(int ms)
+    {
+        if (m_idleTimer)
+            killTimer(m_idleTimer);
+        m_idleTimer = startTimer(ms);
+    }
+
+    void write(const HttpResponse &response, bool keepAlive, bool head = false)
+    {
+        m_socket->write(response.serialize(keepAlive, head));
+        // Handed to the kernel now: a peer that half-closed after its request still gets it.
+        m_socket->flush();
+        if (!keepAlive)
+            m_socket->disconnectFromHost();
+    }
+
+    // The last answer on this connection; what else the peer sends is not read.
+    void finish(const HttpResponse &response)
     {
         m_handedOff = true;
+        m_bodyDeadline = false;
+        write(response, false);
+        restartTimer(CloseGraceMs);
+    }
+
+    void refuse(Bound bound, int status, const QString &why)
+    {
+        m_front->bounds()->hit(bound);
+        qCInfo(lcHttp).noquote() << "refused HTTP request from" << peer() << "with" << status << "-"
+                                 << why;
+        finish(HttpResponse::error(status,
+                                   status == 431 ? QStringLiteral("Request header fields too large")
+                                   : status == 413 ? QStringLiteral("Payload too large")
+                                                   : QStringLiteral("Service unavailable")));
+    }
+
+    void upgrade(const HttpRequest &request)
+    {
         if (const auto refusal = m_front->checkUpgrade(request)) {
             // Refused: the socket stays ours (and goes with `disconnected`) until the answer is
-            // out, or the idle timer cuts off a peer that never closes.
-            write(m_socket, *refusal, false);
+            // out, or the timer cuts off a peer that never closes.
+            finish(*refusal);
             return;
         }
+        m_handedOff = true;
         // QWebSocketServer takes the socket over: none of our connections may outlive this,
         // and this object is a child of the socket no more.
         QTcpSocket *socket = m_socket;
         QObject::disconnect(socket, nullptr, nullptr, nullptr);
-        killTimer(m_idleTimer);
+        if (m_idleTimer)
+            killTimer(m_idleTimer);
         setParent(nullptr);
         deleteLater();
+        socket->setReadBufferSize(0);
         m_front->adoptWebSocket(socket);
     }
 
@@ -119,6 +203,8 @@ private:
     HttpRequestParser m_parser;
     qsizetype m_fed = 0;
     bool m_handedOff = false;
+    bool m_paused = false;       // an answer is unsent: the next request waits
+    bool m_bodyDeadline = false; // the timer runs for a request body
     int m_idleTimer = 0;
 };
 
@@ -137,7 +223,7 @@ QtHttpFront::QtHttpFront(QObject *parent)
     });
     connect(m_ws, &QWebSocketServer::newConnection, this, [this] {
         while (QWebSocket *socket = m_ws->nextPendingConnection())
-            Q_EMIT transportOpened(new QtTransport(socket, maxMessageSize()));
+            Q_EMIT transportOpened(new QtTransport(socket, maxMessageSize(), bounds()));
     });
 }
 
@@ -165,6 +251,18 @@ QString QtHttpFront::errorString() const
 
 void QtHttpFront::adoptWebSocket(QTcpSocket *socket)
 {
+    // Qt answers pings itself, even while the peer reads nothing: what the peer makes us owe
+    // is checked as its bytes arrive.
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
+        if (socket->bytesToWrite() <= maxBufferedBytes())
+            return;
+        bounds()->hit(Bound::WsControl);
+        qCInfo(lcEngineIo).noquote()
+            << "closing WebSocket from" << socket->peerAddress().toString() << "-"
+            << socket->bytesToWrite() << "bytes of output unread while it keeps sending, over"
+            << "max-buffered (" << maxBufferedBytes() << "bytes)";
+        socket->abort();
+    });
     m_ws->handleConnection(socket);
 }
 

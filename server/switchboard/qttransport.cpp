@@ -8,7 +8,8 @@
 
 namespace switchboard {
 
-QtTransport::QtTransport(QWebSocket *socket, qint64 maxPayload) : m_socket(socket)
+QtTransport::QtTransport(QWebSocket *socket, qint64 maxPayload, BoundCounters *bounds)
+    : m_socket(socket), m_bounds(bounds)
 {
     socket->setParent(this);
     socket->setMaxAllowedIncomingMessageSize(quint64(maxPayload));
@@ -67,11 +68,12 @@ void QtTransport::onDisconnected()
     if (code == QWebSocketProtocol::CloseCodeTooMuchData) {
         reason = QStringLiteral("transport error: message larger than maxPayload");
         error = true;
+        m_bounds->hit(Bound::Payload);
     } else if (code != QWebSocketProtocol::CloseCodeNormal &&
                code != QWebSocketProtocol::CloseCodeGoingAway) {
         qCInfo(lcEngineIo).noquote()
             << "connection from" << m_handshake.address << "closed with code" << int(code)
-            << m_socket->closeReason().left(120);
+            << quoted(m_socket->closeReason(), 120);
     }
     handler->transportClosed(reason, error);
 }

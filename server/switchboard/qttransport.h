@@ -2,6 +2,7 @@
 // an upgraded connection. The reference for behaviour, and the base for TLS later.
 #pragma once
 
+#include "switchboard/bounds.h"
 #include "switchboard/transport.h"
 
 #include <QObject>
@@ -15,7 +16,7 @@ class QtTransport : public QObject, public Transport
 {
     Q_OBJECT
 public:
-    QtTransport(QWebSocket *socket, qint64 maxPayload);
+    QtTransport(QWebSocket *socket, qint64 maxPayload, BoundCounters *bounds);
     ~QtTransport() override;
 
     void sendText(const QByteArray &utf8) override;
@@ -27,6 +28,7 @@ private:
     void onDisconnected();
 
     QPointer<QWebSocket> m_socket;
+    BoundCounters *m_bounds;
 };
 
 } // namespace switchboard

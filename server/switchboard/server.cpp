@@ -46,6 +46,11 @@ Server::Server(ServerOptions options, QObject *parent)
     m_http->setEngineIoPath(m_options.path,
                             [this](const HttpRequest &request) { return checkHandshake(request); });
     m_http->setMaxMessageSize(m_options.engine.maxPayload);
+    m_http->setMaxBufferedBytes(m_options.engine.maxBufferedBytes);
+    HttpLimits limits = m_options.http;
+    limits.maxBodyBytes = m_options.engine.maxPayload; // as engine.io's maxHttpBufferSize
+    m_http->setLimits(limits);
+    m_http->setBounds(&m_traffic.bounds);
     connect(m_http, &HttpFront::transportOpened, this, &Server::onTransport);
     of(QStringLiteral("/"));
 }

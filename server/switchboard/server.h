@@ -40,6 +40,16 @@ struct ServerOptions
     // Binary attachments in one packet (socket.io-parser's default) and their total bytes.
     int maxAttachments = 10;
     qint64 maxAttachmentBytes = 1000000;
+    // Acks one socket awaits at once (its emitWithAck and its broadcasts with acks); past it
+    // the emit fails at once with an ack error.
+    int maxPendingAcks = 1000;
+    int maxRoomsPerSocket = 1000;
+    // Refused CONNECTs (middleware errors) one connection may make before it is closed.
+    int maxAuthFailures = 5;
+    // Nesting of arrays and objects in a packet's data, the same on the client and the cluster
+    // wire: deeper packets are refused where they come in.
+    int maxDepth = 32;
+    HttpLimits http;
 };
 
 class Server : public QObject
@@ -69,6 +79,9 @@ public:
     int clientCount() const { return int(m_clients.size()); }
     QDateTime startTime() const { return m_startTime; }
     const TrafficCounters &traffic() const { return m_traffic; }
+    // The limits clients ran into; every layer of this server counts into it.
+    BoundCounters &bounds() { return m_traffic.bounds; }
+    const BoundCounters &bounds() const { return m_traffic.bounds; }
 
     // Disconnects every client with `reason` and stops accepting new ones.
     void close(const QString &reason = QStringLiteral("server shutting down"));

@@ -10,3 +10,15 @@ Q_DECLARE_LOGGING_CATEGORY(lcServer)
 Q_DECLARE_LOGGING_CATEGORY(lcRelay)
 Q_DECLARE_LOGGING_CATEGORY(lcRedis)
 Q_DECLARE_LOGGING_CATEGORY(lcCluster)
+
+#include <QByteArrayView>
+#include <QString>
+
+namespace switchboard {
+
+// A client-chosen string made safe for a log line: in double quotes, control characters,
+// quotes and backslashes escaped, cut to `max` characters with the full length noted.
+QString quoted(QStringView text, qsizetype max = 200);
+QString quoted(QByteArrayView utf8, qsizetype max = 200);
+
+} // namespace switchboard

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 static int epoll_fd = -1;
+int conn_engine_only;
 // One receive buffer for every connection: a connection keeps bytes only for a partial frame.
 static uint8_t read_buffer[256 * 1024];
 static uint8_t frame_buffer[256 * 1024];
@@ -211,6 +212,12 @@ static void on_packet(struct conn *c, const char *p, size_t n)
         return;
     switch (p[0]) {
     case '0': // open: CONNECT to "/"
+        if (conn_engine_only) {
+            memcpy(c->sid, "-", 2); // ready, with no Socket.IO id
+            c->state = CONN_READY;
+            conn_on_ready(c);
+            return;
+        }
         conn_send_text(c, "40", 2);
         return;
     case '2': // the server's ping

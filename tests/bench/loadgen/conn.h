@@ -39,6 +39,10 @@ struct conn
     uint32_t frag_len, frag_cap;
 };
 
+// Set before the first connection: stop at the Engine.IO open packet (ready without a Socket.IO
+// CONNECT), the way a client that never joins a namespace behaves.
+extern int conn_engine_only;
+
 // Set once: the epoll instance every connection joins.
 void conn_setup(int epoll_fd);
 int64_t now_us(void);

@@ -86,6 +86,7 @@ static int epfd;
 static volatile sig_atomic_t stopping;
 static struct step steps[MAX_STEPS];
 static struct hist connect_latency;
+static int64_t first_close_us, last_close_us; // closes of ready connections
 static int ready_count, failed_count, closed_after_ready, joined_count, slow_members;
 static uint64_t slow_received;
 static char target_sid[24];
@@ -192,7 +193,11 @@ void conn_on_closed(struct conn *c, const char *why)
 {
     if (c->sid[0]) {
         closed_after_ready++;
-        if (!stopping && !c->slow)
+        const int64_t now = now_us();
+        if (!first_close_us)
+            first_close_us = now;
+        last_close_us = now;
+        if (!stopping && !c->slow && !conn_engine_only)
             fprintf(stderr, "sbload: connection %u closed: %s\n", c->index, why);
     } else {
         failed_count++;
@@ -265,9 +270,15 @@ static int mode_idle(void)
     for (int i = 0; i < nconns; i++)
         conns[i].port = opt.ports[i % opt.nports];
     const int rc = ramp(nconns, 0);
-    run_for(opt.hold);
-    emit_json("{\"event\":\"done\",\"connections\":%d,\"closed\":%d}", ready_count,
-              closed_after_ready);
+    // Held for --hold seconds, or (--engine-only) until the server closed them all.
+    const int64_t end = now_us() + (int64_t)(opt.hold * 1e6);
+    while (!stopping && now_us() < end &&
+           !(conn_engine_only && ready_count > 0 && closed_after_ready >= ready_count))
+        run_once(50);
+    emit_json("{\"event\":\"done\",\"connections\":%d,\"closed\":%d,"
+              "\"close_span_s\":%.3f}",
+              ready_count, closed_after_ready,
+              last_close_us > first_close_us ? (last_close_us - first_close_us) / 1e6 : 0.0);
     return rc == 0 && closed_after_ready == 0 ? 0 : 1;
 }
 
@@ -429,7 +440,7 @@ static void usage(void)
     fprintf(stderr, "usage: sbload --mode idle|dm|fanout --ports P[,P2..] [--count N] "
                     "[--inflight K] [--hold S] [--rates R1,R2..] [--step S] [--drain S] "
                     "[--slow PCT] [--payload BYTES] [--room NAME] [--stop-on-saturation] "
-                    "[--connect-timeout S] [--warmup S]\n");
+                    "[--connect-timeout S] [--warmup S] [--engine-only]\n");
     exit(2);
 }
 
@@ -449,6 +460,7 @@ int main(int argc, char **argv)
                                             {"stop-on-saturation", no_argument, 0, 'x'},
                                             {"connect-timeout", required_argument, 0, 't'},
                                             {"warmup", required_argument, 0, 'u'},
+                                            {"engine-only", no_argument, 0, 'e'},
                                             {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -492,6 +504,9 @@ int main(int argc, char **argv)
             break;
         case 'x':
             opt.stop_on_saturation = 1;
+            break;
+        case 'e':
+            conn_engine_only = 1;
             break;
         case 'u':
             opt.warmup = atof(optarg);

@@ -58,9 +58,11 @@ public:
             case State::NeedMore:
                 break;
             case State::TooLarge:
+            case State::HeadersTooLarge:
+            case State::NoRoom:
             case State::Error:
-                // The node answers 413 or 400 from the state alone and drops the rest.
-                FUZZ_CHECK(state == State::TooLarge || !m_parser.errorText().isEmpty());
+                // The node answers 413, 431, 503 or 400 from the state alone and drops the rest.
+                FUZZ_CHECK(state != State::Error || !m_parser.errorText().isEmpty());
                 requests.emplace_back().outcome = state;
                 m_done = true;
                 break;
@@ -95,7 +97,7 @@ private:
                         m_offset};
         m_start = m_offset;
         FUZZ_CHECK(request.upgrade == (outcome == State::Upgrade));
-        FUZZ_CHECK(request.body.size() <= HttpFront::MaxBodyBytes);
+        FUZZ_CHECK(request.body.size() <= HttpLimits{}.maxBodyBytes);
         FUZZ_CHECK(!request.method.isEmpty());
         for (const auto &[name, value] : request.headers) {
             FUZZ_CHECK(name == name.toLower());
