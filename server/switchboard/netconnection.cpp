@@ -22,6 +22,8 @@ thread_local char readBuffer[ReadBufferSize];
 constexpr qsizetype ReadBudget = 4 * ReadBufferSize;
 // How long a closing WebSocket waits for the peer's close frame before it is cut off.
 constexpr int CloseGraceMs = 2000;
+// What a closing peer may still send before it is cut off without waiting for its close frame.
+constexpr qint64 ClosingDrainBytes = 64 * 1024;
 constexpr int MaxIovecs = 64;
 
 } // namespace
@@ -78,14 +80,26 @@ void NetConnection::onReadable()
             return lost(QStringLiteral("transport close"), false, 0);
         }
         total += got;
-        if (m_phase == Phase::Closing)
-            continue; // waiting for the peer to go: what it still sends is dropped
+        if (m_phase == Phase::Closing) {
+            // Waiting for the peer's close: what it still sends is dropped, up to a bound.
+            m_closingDrained += got;
+            if (m_closingDrained > ClosingDrainBytes)
+                return destroy();
+            continue;
+        }
         consume(QByteArrayView(readBuffer, got));
     }
 }
 
 void NetConnection::consume(QByteArrayView data)
 {
+    if (m_phase == Phase::Http && m_closeAfterFlush) {
+        // Its last answer is on the way: what it still sends is dropped, up to a bound.
+        m_closingDrained += data.size();
+        if (m_closingDrained > ClosingDrainBytes)
+            destroy();
+        return;
+    }
     // Straight from the shared buffer when nothing is pending; else behind the tail.
     if (!m_input.isEmpty()) {
         m_input.append(data);
@@ -357,7 +371,7 @@ void NetConnection::flush()
         queue(websocket::frame(websocket::Opcode::Pong, std::exchange(m_owedPong, {})));
         return flush();
     }
-    if (m_output.isEmpty() && m_readPaused && m_phase == Phase::Http) {
+    if (m_output.isEmpty() && m_readPaused && m_phase == Phase::Http && !m_closeAfterFlush) {
         resumeReading();
         return;
     }
@@ -421,6 +435,9 @@ void NetConnection::dispose(quint16 code, const QString &reason)
 void NetConnection::closeAfterFlush()
 {
     m_closeAfterFlush = true;
+    // No more requests: a body's share of the budget is given back now.
+    if (m_phase == Phase::Http)
+        m_http.reset();
 }
 
 void NetConnection::onIdle()
@@ -433,7 +450,6 @@ void NetConnection::onIdle()
                                  << "- the request body was not whole within"
                                  << m_front->limits().bodyTimeoutMs << "ms";
         m_bodyDeadline = false;
-        m_readPaused = true; // nothing more is read
         answer(HttpResponse::error(408, QStringLiteral("Request timeout")), false);
         m_idle.arm(CloseGraceMs);
         return;

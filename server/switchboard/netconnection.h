@@ -91,6 +91,7 @@ private:
     qint64 m_queued = 0;
     quint32 m_interest = EPOLLIN | EPOLLRDHUP; // registered with the poller
     qint64 m_owedControlBytes = 0;             // pings received while output was blocked
+    qint64 m_closingDrained = 0;               // bytes dropped while closing
     QByteArray m_owedPong;                     // the latest one's payload
     quint16 m_closeCode = 0; // the peer's close code to echo, or a protocol error's
     Deadline m_idle;         // HTTP: no whole request in time; Closing: the peer's close in time
