@@ -3,6 +3,7 @@
 #include "switchboard/logging.h"
 #include "switchboard/namespace.h"
 
+#include <QPointer>
 #include <QTimer>
 
 #include <memory>
@@ -57,6 +58,13 @@ BroadcastOperator BroadcastOperator::volatile_() const
     return next;
 }
 
+BroadcastOperator BroadcastOperator::from(const Socket *socket) const
+{
+    BroadcastOperator next = *this;
+    next.m_origin = socket ? socket->id() : QString();
+    return next;
+}
+
 namespace {
 
 socketio::Packet eventPacket(const QString &nsp, const QString &event, const QVariantList &args)
@@ -76,7 +84,7 @@ bool refuseReserved(const QString &event)
 {
     if (!socketio::isReservedEvent(event))
         return false;
-    qCWarning(lcServer) << "refusing to broadcast reserved event name" << event;
+    qCWarning(lcServer).noquote() << "refusing to broadcast reserved event name" << quoted(event);
     return true;
 }
 
@@ -90,13 +98,24 @@ struct AckCollector
     int expectedServers = -1; // unknown until the adapter counted them
     int countedServers = 0;
     bool done = false;
+    std::function<void()> release; // gives the sending socket back its pending ack
+    QPointer<QTimer> timer;
 
+    // Whoever still refers to the collector (a recipient on another node may answer late)
+    // keeps only this small shell once it is done: the timer, the callback and the answers go.
     void finish(const QString &error)
     {
         if (done)
             return;
         done = true;
-        callback(error, responses);
+        if (timer) {
+            timer->stop();
+            timer->deleteLater();
+        }
+        if (release)
+            std::exchange(release, {})();
+        const auto send = std::exchange(callback, {});
+        send(error, std::exchange(responses, {}));
     }
     void check()
     {
@@ -121,16 +140,30 @@ bool BroadcastOperator::emitWithAck(const QString &event, const QVariantList &ar
 {
     if (refuseReserved(event))
         return false;
+    Socket *origin = m_origin.isEmpty() ? nullptr : m_nsp->socket(m_origin);
+    if (origin && !origin->admitAck())
+        return false;
     socketio::Packet packet = eventPacket(m_nsp->name(), event, args);
     packet.id = m_nsp->nextAckId();
 
     auto collector = std::make_shared<AckCollector>();
     collector->callback = std::move(callback);
-    // The timer holds the collector until the timeout, whoever else still refers to it: the
-    // sender hears back even when every recipient is remote and some never answer.
-    QTimer::singleShot(timeoutMs, m_nsp, [collector] {
-        collector->finish(QStringLiteral("operation has timed out"));
-    });
+    if (origin) {
+        origin->holdAck();
+        collector->release = [socket = QPointer<Socket>(origin)] {
+            if (socket)
+                socket->releaseAck();
+        };
+    }
+    // The timer holds the collector until the timeout or until it is done, whoever else
+    // still refers to it: the sender hears back even when every recipient is remote and some
+    // never answer. A timer of its own, not a single shot: it goes as soon as all answered.
+    auto *timer = new QTimer(m_nsp);
+    timer->setSingleShot(true);
+    QObject::connect(timer, &QTimer::timeout, timer,
+                     [collector] { collector->finish(QStringLiteral("operation has timed out")); });
+    collector->timer = timer;
+    timer->start(timeoutMs);
     BroadcastOptions options = m_options;
     options.flags.timeout = timeoutMs;
     // The collector lives as long as a recipient may still answer, or until it finished.

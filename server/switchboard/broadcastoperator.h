@@ -12,6 +12,7 @@
 namespace switchboard {
 
 class Namespace;
+class Socket;
 
 class BroadcastOperator
 {
@@ -25,6 +26,9 @@ public:
     BroadcastOperator except(const QStringList &rooms) const;
     BroadcastOperator local() const;
     BroadcastOperator volatile_() const;
+    // The socket a broadcast is sent for: its broadcasts with ack count among its
+    // pendingAcks() until they finish. Socket::to() and Socket::broadcast() set it.
+    BroadcastOperator from(const Socket *socket) const;
 
     // Encodes the event once and hands it to the adapter. False (and a warning) for a
     // reserved event name.
@@ -32,6 +36,9 @@ public:
 
     // Like emit(), asking every recipient for an ack. `callback` gets each client's first ack
     // argument once all have answered, or "operation has timed out" with those that did.
+    // False, and `callback` never called, for a reserved name or when the socket it is from()
+    // awaits ServerOptions::maxPendingAcks acks already. A recipient at that limit is not
+    // reached (and not waited for).
     using AckCallback = std::function<void(const QString &error, const QVariantList &responses)>;
     bool emitWithAck(const QString &event, const QVariantList &args, AckCallback callback,
                      int timeoutMs = 10000) const;
@@ -51,6 +58,7 @@ public:
 private:
     Namespace *m_nsp;
     BroadcastOptions m_options;
+    QString m_origin; // the id of the socket it is from(), if any
 };
 
 } // namespace switchboard

@@ -9,6 +9,20 @@
 
 namespace switchboard {
 
+namespace {
+
+// A client-chosen name inside a close reason: cut, not quoted, as the reason is quoted
+// where it is logged.
+QString capped(const QString &name)
+{
+    constexpr qsizetype Max = 100;
+    if (name.size() <= Max)
+        return name;
+    return name.left(Max) + QStringLiteral("... (%1 characters)").arg(name.size());
+}
+
+} // namespace
+
 Client::Client(Server *server, EngineConnection *connection)
     : QObject(server), m_server(server), m_connection(connection),
       m_connectTimeout([this] { onConnectTimeout(); })
@@ -17,7 +31,8 @@ Client::Client(Server *server, EngineConnection *connection)
     connect(connection, &EngineConnection::message, this, &Client::onMessage);
     connect(connection, &EngineConnection::closed, this, &Client::onClosed);
     m_connectTimeout.arm(server->options().connectTimeout);
-    m_decoder.setLimits({server->options().maxAttachments, server->options().maxAttachmentBytes});
+    m_decoder.setLimits({server->options().maxAttachments, server->options().maxAttachmentBytes,
+                         server->options().maxDepth});
 }
 
 Client::~Client()
@@ -54,6 +69,10 @@ void Client::onMessage(const QByteArray &data, bool binary)
     case socketio::Decoder::Status::NeedMore:
         return;
     case socketio::Decoder::Status::Error:
+        if (result.limit == socketio::Decoder::Limit::Attachments)
+            m_server->bounds().hit(Bound::Attachments);
+        else if (result.limit == socketio::Decoder::Limit::Depth)
+            m_server->bounds().hit(Bound::Depth);
         close(QStringLiteral("parse error: %1").arg(result.error), true);
         return;
     case socketio::Decoder::Status::Complete:
@@ -70,8 +89,9 @@ void Client::onPacket(const socketio::Packet &packet)
             // As socket.io 4.8: one socket per namespace per connection, and a CONNECT for a
             // namespace joined or being joined (middleware pending) is an invalid state.
             close(QStringLiteral("invalid state: CONNECT to %1, which this connection has %2")
-                      .arg(packet.nsp, socket->isConnected() ? QStringLiteral("joined")
-                                                             : QStringLiteral("been joining")),
+                      .arg(capped(packet.nsp), socket->isConnected()
+                                                   ? QStringLiteral("joined")
+                                                   : QStringLiteral("been joining")),
                   true);
             return;
         }
@@ -83,7 +103,10 @@ void Client::onPacket(const socketio::Packet &packet)
             refusal.data =
                 QVariantMap{{QStringLiteral("message"), QStringLiteral("Invalid namespace")}};
             sendPacket(refusal);
-            qCInfo(lcSocketIo) << "refused CONNECT to unknown namespace" << packet.nsp;
+            qCInfo(lcSocketIo).noquote()
+                << "refused CONNECT to unknown namespace" << quoted(packet.nsp) << "from"
+                << quoted(m_connection->handshake().address, 100);
+            countRefusedConnect();
             return;
         }
         Socket *pending = nsp->createSocket(this, makeHandshake(packet.data.toMap()));
@@ -93,7 +116,7 @@ void Client::onPacket(const socketio::Packet &packet)
     }
     if (!socket || !socket->isConnected()) {
         close(QStringLiteral("parse error: %1 packet for namespace %2 not joined")
-                  .arg(QLatin1String(socketio::typeName(packet.type)), packet.nsp),
+                  .arg(QLatin1String(socketio::typeName(packet.type)), capped(packet.nsp)),
               true);
         return;
     }
@@ -125,6 +148,19 @@ Socket *Client::socketFor(const QString &nsp) const
 void Client::forgetSocket(Socket *socket)
 {
     m_sockets.removeOne(socket);
+}
+
+void Client::countRefusedConnect()
+{
+    // A token guessed on one connection, or CONNECTs refused in a loop, each answered: a
+    // bounded number, then the connection goes (socket.io would keep answering).
+    const int limit = m_server->options().maxAuthFailures;
+    if (++m_refusedConnects < limit || m_closing)
+        return;
+    m_server->bounds().hit(Bound::AuthFailures);
+    close(QStringLiteral("%1 refused CONNECTs on one connection, the limit (--max-auth-failures)")
+              .arg(m_refusedConnects),
+          true);
 }
 
 void Client::onClosed(const QString &reason)

@@ -40,6 +40,9 @@ private:
     void onConnectTimeout();
     // Forgets `socket` if it is the one this client holds for its namespace.
     void forgetSocket(Socket *socket);
+    // A CONNECT refused (middleware error, unknown namespace): past maxAuthFailures of them
+    // the connection is closed.
+    void countRefusedConnect();
     Handshake makeHandshake(const QVariantMap &auth) const;
 
     Server *m_server;
@@ -51,6 +54,7 @@ private:
     QList<Socket *> m_sockets;
     Socket *socketFor(const QString &nsp) const;
     Deadline m_connectTimeout;
+    int m_refusedConnects = 0;
     bool m_closing = false;
 };
 

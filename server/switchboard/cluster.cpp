@@ -15,10 +15,15 @@ Cluster::Cluster(const ClusterOptions &options, QObject *parent)
     connect(m_subscriber, &redis::Subscriber::pmessage, this, &Cluster::onPatternMessage);
     connect(m_subscriber, &redis::Subscriber::disconnected, this, &Cluster::onSubscriberDown);
     connect(m_subscriber, &redis::Subscriber::connected, this, &Cluster::onSubscriberUp);
-    connect(m_publisher, &redis::Connection::connected, this,
-            [this] { Q_EMIT connectionChanged(isConnected()); });
-    connect(m_publisher, &redis::Connection::disconnected, this,
-            [this] { Q_EMIT connectionChanged(false); });
+    connect(m_subscriber, &redis::Subscriber::stalled, this, [this] { onStalled("subscriber"); });
+    connect(m_subscriber, &redis::Subscriber::resumed, this, [this] { updateHealth({}); });
+    connect(m_publisher, &redis::Connection::connected, this, [this] { updateHealth({}); });
+    connect(m_publisher, &redis::Connection::disconnected, this, [this](const QString &reason) {
+        updateHealth(QStringLiteral("lost the command connection to Redis (%1)").arg(reason));
+    });
+    connect(m_publisher, &redis::Connection::stalled, this, [this] { onStalled("command"); });
+    connect(m_publisher, &redis::Connection::resumed, this, [this] { updateHealth({}); });
+    m_clock.start();
 }
 
 Cluster::~Cluster() = default;
@@ -44,7 +49,8 @@ Server::AdapterFactory Cluster::adapterFactory()
 
 bool Cluster::isConnected() const
 {
-    return m_publisher->isConnected() && m_subscriber->isConnected();
+    return m_publisher->isConnected() && m_subscriber->isConnected() && !m_publisher->isStalled() &&
+           !m_subscriber->isStalled();
 }
 
 double Cluster::roundTripMs() const
@@ -59,7 +65,13 @@ QVariantMap Cluster::status() const
         {QStringLiteral("redis"), m_options.url.redacted()},
         {QStringLiteral("key"), m_options.key},
         {QStringLiteral("connected"), isConnected()},
+        {QStringLiteral("stalled"), m_publisher->isStalled() || m_subscriber->isStalled()},
+        {QStringLiteral("redisStalls"), m_stalls},
+        {QStringLiteral("degradedForMs"),
+         m_healthy || !m_degradedSince.isValid() ? qint64(0) : m_degradedSince.elapsed()},
         {QStringLiteral("publishFailures"), m_publishFailures},
+        {QStringLiteral("publishesUnconfirmed"), m_publishesUnconfirmed},
+        {QStringLiteral("publishesLate"), m_publishesLate},
         {QStringLiteral("subscriptionGaps"), m_subscriptionGaps},
         {QStringLiteral("redisRoundTripMs"), roundTripMs()},
     };
@@ -68,19 +80,39 @@ QVariantMap Cluster::status() const
 void Cluster::publish(const QByteArray &channel, const QByteArray &payload)
 {
     m_publisher->command({QByteArrayLiteral("PUBLISH"), channel, payload},
-                         [this, channel](const redis::Reply &reply) {
-                             if (!reply.isError())
-                                 return;
-                             ++m_publishFailures;
-                             // One line per burst: a dead Redis must not flood the log.
-                             if (!m_lastFailureLog.isValid() || m_lastFailureLog.elapsed() > 5000) {
-                                 m_lastFailureLog.start();
-                                 qCWarning(lcCluster).noquote()
-                                     << "could not publish to" << QString::fromUtf8(channel) << "-"
-                                     << QString::fromUtf8(reply.string) << "(" << m_publishFailures
-                                     << "messages lost so far)";
-                             }
+                         [this, channel, sentAt = m_clock.elapsed()](const redis::Reply &reply) {
+                             onPublished(channel, sentAt, reply);
                          });
+}
+
+void Cluster::onPublished(const QByteArray &channel, qint64 sentAtMs, const redis::Reply &reply)
+{
+    if (!reply.isError()) {
+        const int late = m_options.redis.stallTimeoutMs;
+        if (late > 0 && m_clock.elapsed() - sentAtMs >= late)
+            ++m_publishesLate;
+        return;
+    }
+    // Sent before the connection went: Redis may have run it, and a frozen one that wakes up
+    // does; counting it as lost would report deliveries that happened as losses.
+    if (reply.outcomeUnknown)
+        ++m_publishesUnconfirmed;
+    else
+        ++m_publishFailures;
+    // One line per burst: a dead Redis must not flood the log.
+    if (m_lastFailureLog.isValid() && m_lastFailureLog.elapsed() <= 5000)
+        return;
+    m_lastFailureLog.start();
+    if (reply.outcomeUnknown)
+        qCWarning(lcCluster).noquote()
+            << "no confirmation of a publish to" << QString::fromUtf8(channel) << "-"
+            << QString::fromUtf8(reply.string) << "(" << m_publishesUnconfirmed
+            << "publishes unconfirmed so far: sent, maybe delivered;" << m_publishFailures
+            << "lost)";
+    else
+        qCWarning(lcCluster).noquote() << "could not publish to" << QString::fromUtf8(channel)
+                                       << "-" << QString::fromUtf8(reply.string) << "("
+                                       << m_publishFailures << "messages lost so far)";
 }
 
 void Cluster::command(const QList<QByteArray> &args, redis::Connection::Callback callback)
@@ -153,13 +185,13 @@ void Cluster::onSubscriberDown(const QString &reason)
         return;
     m_subscriptionDown = true;
     m_downSince.start();
-    Q_EMIT connectionChanged(false);
-    if (!m_subscribedOnce)
-        return;
-    ++m_subscriptionGaps;
-    qCWarning(lcCluster).noquote()
-        << "lost the subscription to Redis (" << reason
-        << "): messages other nodes publish meanwhile are missed; gap" << m_subscriptionGaps;
+    if (m_subscribedOnce) {
+        ++m_subscriptionGaps;
+        qCWarning(lcCluster).noquote()
+            << "lost the subscription to Redis (" << reason
+            << "): messages other nodes publish meanwhile are missed; gap" << m_subscriptionGaps;
+    }
+    updateHealth(QStringLiteral("lost the subscription to Redis (%1)").arg(reason));
 }
 
 void Cluster::onSubscriberUp()
@@ -168,7 +200,40 @@ void Cluster::onSubscriberUp()
         qCInfo(lcCluster) << "subscribed again after" << m_downSince.elapsed() << "ms";
     m_subscribedOnce = true;
     m_subscriptionDown = false;
-    Q_EMIT connectionChanged(isConnected());
+    updateHealth({});
+}
+
+void Cluster::onStalled(const char *connection)
+{
+    ++m_stalls;
+    updateHealth(QStringLiteral("Redis has not answered the %1 connection for %2 ms (kept: what is "
+                                "sent meanwhile is delivered when Redis answers)")
+                     .arg(QString::fromLatin1(connection))
+                     .arg(m_options.redis.stallTimeoutMs));
+}
+
+void Cluster::updateHealth(const QString &why)
+{
+    const bool healthy = isConnected();
+    if (healthy == m_healthy) {
+        if (!healthy && !why.isEmpty() && m_healthyOnce)
+            qCDebug(lcCluster).noquote() << "still degraded:" << why;
+        return;
+    }
+    m_healthy = healthy;
+    if (!healthy) {
+        m_degradedSince.start();
+        if (m_healthyOnce)
+            qCWarning(lcCluster).noquote()
+                << "degraded:" << (why.isEmpty() ? QStringLiteral("Redis unreachable") : why)
+                << "- local clients are still served, other nodes are not reached";
+    } else {
+        if (m_healthyOnce)
+            qCInfo(lcCluster).noquote()
+                << "healthy again after" << m_degradedSince.elapsed() << "ms degraded";
+        m_healthyOnce = true;
+    }
+    Q_EMIT connectionChanged(healthy);
 }
 
 } // namespace switchboard

@@ -1,6 +1,6 @@
 // A node's membership of a Redis cluster: the publish and subscribe connections, the node
 // uid, routing of subscribed channels to namespace adapters, and the counters of what the
-// node could not publish or may have missed while Redis was unreachable.
+// node could not publish or may have missed while Redis was unreachable or stalled.
 #pragma once
 
 #include "switchboard/clusterwire.h"
@@ -46,16 +46,28 @@ public:
     const ClusterOptions &options() const { return m_options; }
     Server::AdapterFactory adapterFactory();
 
-    // Publishes, or counts and logs the message as lost while Redis is unreachable.
+    // Publishes, or counts and logs the message as lost while Redis is unreachable. While Redis
+    // is stalled the message is sent all the same: it is delivered when Redis answers again.
     void publish(const QByteArray &channel, const QByteArray &payload);
     void command(const QList<QByteArray> &args, redis::Connection::Callback callback);
 
     // Delivers messages of an exact channel to `handler` (one handler a channel).
     void listen(const QByteArray &channel, std::function<void(const QByteArray &payload)> handler);
 
+    // Both connections up, and neither stalled (Redis answering within options().redis
+    // .stallTimeoutMs).
     bool isConnected() const;
+    // Lost for sure: never sent (Redis unreachable) or refused by Redis.
     qint64 publishFailures() const { return m_publishFailures; }
+    // Sent, then the connection went before Redis confirmed: maybe delivered, maybe not.
+    qint64 publishesUnconfirmed() const { return m_publishesUnconfirmed; }
+    // Confirmed later than the stall timeout: delivered late, not lost.
+    qint64 publishesLate() const { return m_publishesLate; }
+    // Times the subscription went away and was made again: what others published in between
+    // is missed.
     qint64 subscriptionGaps() const { return m_subscriptionGaps; }
+    // Times a connection found Redis silent for the stall timeout.
+    qint64 stalls() const { return m_stalls; }
     double roundTripMs() const;
     QVariantMap status() const;
 
@@ -71,6 +83,10 @@ private:
                           const QByteArray &payload);
     void onSubscriberDown(const QString &reason);
     void onSubscriberUp();
+    void onStalled(const char *connection);
+    void onPublished(const QByteArray &channel, qint64 sentAtMs, const redis::Reply &reply);
+    // Logs and signals a change of isConnected(); `why` says what degraded it.
+    void updateHealth(const QString &why);
 
     ClusterOptions m_options;
     cluster::Channels m_channels;
@@ -81,10 +97,17 @@ private:
     QHash<QByteArray, RedisAdapter *> m_patternAdapters;
     QHash<QByteArray, std::function<void(const QByteArray &)>> m_listeners;
     qint64 m_publishFailures = 0;
+    qint64 m_publishesUnconfirmed = 0;
+    qint64 m_publishesLate = 0;
     qint64 m_subscriptionGaps = 0;
+    qint64 m_stalls = 0;
     bool m_subscribedOnce = false;
     bool m_subscriptionDown = false;
+    bool m_healthy = false;
+    bool m_healthyOnce = false;
+    QElapsedTimer m_clock;
     QElapsedTimer m_downSince;
+    QElapsedTimer m_degradedSince;
     QElapsedTimer m_lastFailureLog;
 };
 

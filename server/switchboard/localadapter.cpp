@@ -4,7 +4,8 @@
 #include "switchboard/socket.h"
 
 #include <QPointer>
-#include <QTimer>
+
+#include <algorithm>
 
 namespace switchboard {
 
@@ -158,19 +159,17 @@ int LocalAdapter::deliverLocallyWithAck(const OutgoingPacket &packet,
                                         const BroadcastOptions &options,
                                         const std::function<void(const QVariant &response)> &onAck)
 {
-    Namespace *space = nsp();
-    QList<QPointer<Socket>> reached;
+    // Clients that never answer must not leave their pending ack behind: each is forgot a
+    // while after the sender stopped waiting. Bookkeeping only, so coarse: whole 5 s steps
+    // keep the deadline lists few, whatever timeouts clients and other servers ask for.
+    constexpr int Step = 5000;
+    const int grace = std::clamp(options.flags.timeout, 0, 120000) + 1000;
+    const int forgetAfter = (grace + Step - 1) / Step * Step;
+    int reached = 0;
     for (Socket *socket : recipients(options))
-        if (socket->deliverWithAck(packet, onAck))
-            reached.append(socket);
-    // Clients that never answer must not leave their pending ack behind.
-    const qint64 ackId = packet.packet.id;
-    QTimer::singleShot(std::max(options.flags.timeout, 0) + 1000, space, [reached, ackId] {
-        for (const QPointer<Socket> &socket : reached)
-            if (socket)
-                socket->forgetAck(ackId);
-    });
-    return int(reached.size());
+        if (socket->deliverWithAck(packet, onAck, forgetAfter))
+            ++reached;
+    return reached;
 }
 
 void LocalAdapter::serverCount(const ServerCountCallback &callback)
@@ -213,9 +212,15 @@ void LocalAdapter::serverSideEmit(const QVariantList &, const ServerSideAckCallb
 
 void LocalAdapter::addSocketsLocally(const BroadcastOptions &options, const QStringList &rooms)
 {
+    // Through Socket::join(): the rooms per socket are bounded whoever asks.
+    Namespace *space = nsp();
     const QSet<QString> set(rooms.cbegin(), rooms.cend());
-    for (const QString &id : sockets(options.rooms, options.except))
-        addAll(id, set);
+    for (const QString &id : sockets(options.rooms, options.except)) {
+        if (Socket *socket = space->socket(id))
+            socket->join(rooms);
+        else
+            addAll(id, set); // bookkeeping without a Socket object (unit tests)
+    }
 }
 
 void LocalAdapter::delSocketsLocally(const BroadcastOptions &options, const QStringList &rooms)

@@ -82,7 +82,8 @@ void Namespace::onServerSideEmit(const QString &event, ServerSideHandler handler
 bool Namespace::serverSideEmit(const QString &event, const QVariantList &args) const
 {
     if (socketio::isReservedEvent(event)) {
-        qCWarning(lcServer) << "refusing to emit reserved event name" << event << "to servers";
+        qCWarning(lcServer).noquote()
+            << "refusing to emit reserved event name" << quoted(event) << "to servers";
         return false;
     }
     m_adapter->serverSideEmit(QVariantList{event} + args, {});
@@ -93,7 +94,8 @@ bool Namespace::serverSideEmitWithAck(const QString &event, const QVariantList &
                                       ServerSideAckCallback callback) const
 {
     if (socketio::isReservedEvent(event)) {
-        qCWarning(lcServer) << "refusing to emit reserved event name" << event << "to servers";
+        qCWarning(lcServer).noquote()
+            << "refusing to emit reserved event name" << quoted(event) << "to servers";
         return false;
     }
     m_adapter->serverSideEmit(QVariantList{event} + args, std::move(callback));
@@ -120,7 +122,8 @@ void Namespace::dispatchServerSideEmit(const QVariantList &data, const Ack &ack)
     const QString event = data.value(0).toString();
     const auto it = m_serverSideHandlers.constFind(event);
     if (it == m_serverSideHandlers.cend()) {
-        qCDebug(lcServer) << "no handler for server-side event" << event << "on" << m_name;
+        qCDebug(lcServer).noquote()
+            << "no handler for server-side event" << quoted(event) << "on" << quoted(m_name);
         return;
     }
     const auto handlers = *it;
@@ -168,9 +171,11 @@ void Namespace::refuse(Socket *socket, const QString &error, const QVariant &dat
     packet.nsp = m_name;
     packet.data = payload;
     client->sendPacket(packet);
-    qCInfo(lcSocketIo) << "refused connection to" << m_name << "from" << socket->handshake().address
-                       << "-" << error;
+    qCInfo(lcSocketIo).noquote() << "refused connection to" << quoted(m_name) << "from"
+                                 << quoted(socket->handshake().address, 100) << "-"
+                                 << quoted(error);
     socket->abandon();
+    client->countRefusedConnect(); // may close the connection
 }
 
 void Namespace::admit(Socket *socket)
@@ -193,7 +198,7 @@ void Namespace::admit(Socket *socket)
     ack.nsp = m_name;
     ack.data = QVariantMap{{QStringLiteral("sid"), socket->id()}};
     client->sendPacket(ack);
-    qCDebug(lcSocketIo) << "socket" << socket->id() << "connected to" << m_name;
+    qCDebug(lcSocketIo).noquote() << "socket" << socket->id() << "connected to" << quoted(m_name);
     Q_EMIT connection(socket);
 }
 
@@ -201,7 +206,8 @@ void Namespace::removeSocket(Socket *socket, const QString &reason)
 {
     m_adapter->delAll(socket->id());
     m_sockets.remove(socket->id());
-    qCDebug(lcSocketIo) << "socket" << socket->id() << "left" << m_name << "-" << reason;
+    qCDebug(lcSocketIo).noquote() << "socket" << socket->id() << "left" << quoted(m_name) << "-"
+                                  << quoted(reason);
     Q_EMIT disconnection(socket, reason);
     releaseIfUnused();
 }

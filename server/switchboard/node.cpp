@@ -77,6 +77,12 @@ void Node::joinCluster()
     options.redaction = m_config.redaction;
     options.redis.clientName =
         QStringLiteral("switchboard-%1").arg(m_config.name).toUtf8().replace(' ', '_');
+    // Silent this long: degraded. The command connection is dropped at twice that (at least the
+    // 5 s command timeout); the subscription is kept while Redis's kernel still acknowledges,
+    // so that a Redis that merely paused delivers late instead of opening a gap.
+    options.redis.stallTimeoutMs = m_config.redisTimeoutMs;
+    options.redis.commandTimeoutMs =
+        qMax(options.redis.commandTimeoutMs, 2 * m_config.redisTimeoutMs);
     m_cluster = new Cluster(options, this);
     m_server->setAdapterFactory(m_cluster->adapterFactory());
 

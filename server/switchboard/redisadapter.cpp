@@ -5,6 +5,7 @@
 #include "switchboard/logging.h"
 #include "switchboard/msgpackvariant.h"
 #include "switchboard/namespace.h"
+#include "switchboard/server.h"
 #include "switchboard/socket.h"
 
 #include <QPointer>
@@ -303,22 +304,28 @@ void RedisAdapter::onBroadcastChannel(const QByteArray &channel, const QByteArra
         return;
     // A broadcast to one room nobody here is in costs no decoding.
     if (!room->isEmpty() && !hasRoom(*room)) {
-        qCDebug(lcCluster) << "skip broadcast to room" << *room << "without local members";
+        qCDebug(lcCluster).noquote()
+            << "skip broadcast to room" << quoted(*room) << "without local members";
         return;
     }
-    Decoded<cluster::BroadcastMessage> message = cluster::decodeBroadcast(payload);
+    // As deep as this node's clients may send (plus the envelope): give every node the same
+    // --max-depth, and what one accepts all deliver.
+    Decoded<cluster::BroadcastMessage> message =
+        cluster::decodeBroadcast(payload, nsp()->server()->options().maxDepth);
     if (!message) {
-        qCWarning(lcCluster).noquote() << "ignoring malformed broadcast on"
-                                       << QString::fromUtf8(channel) << "-" << message.error();
+        qCWarning(lcCluster).noquote()
+            << "ignoring malformed broadcast on" << quoted(channel) << "-" << message.error();
         return;
     }
     if (message->uid == m_cluster->uid())
         return;
     if (message->nsp != nsp()->name())
         return;
-    qCDebug(lcCluster).noquote() << "broadcast from" << message->uid << "on" << nsp()->name()
-                                 << "rooms" << message->rooms << "except" << message->except
-                                 << "event" << message->data.value(0).toString();
+    qCDebug(lcCluster).noquote() << "broadcast from" << quoted(message->uid) << "on"
+                                 << quoted(nsp()->name()) << "rooms"
+                                 << quoted(message->rooms.join(u", ")) << "except"
+                                 << quoted(message->except.join(u", ")) << "event"
+                                 << quoted(message->data.value(0).toString());
     socketio::Packet packet;
     packet.type = socketio::PacketType::Event;
     packet.nsp = nsp()->name();
@@ -332,10 +339,11 @@ void RedisAdapter::onBroadcastChannel(const QByteArray &channel, const QByteArra
 
 void RedisAdapter::onRequestChannel(const QByteArray &channel, const QByteArray &payload)
 {
-    Decoded<QVariantMap> decoded = cluster::decodeRequest(payload);
+    Decoded<QVariantMap> decoded =
+        cluster::decodeRequest(payload, nsp()->server()->options().maxDepth);
     if (!decoded) {
-        qCWarning(lcCluster).noquote() << "ignoring malformed message on"
-                                       << QString::fromUtf8(channel) << "-" << decoded.error();
+        qCWarning(lcCluster).noquote()
+            << "ignoring malformed message on" << quoted(channel) << "-" << decoded.error();
         return;
     }
     if (channel == m_requestChannel)

@@ -17,7 +17,8 @@ void fail(Socket *socket, const Socket::Ack &ack, const QString &event, const QS
     if (ack)
         ack({QVariantMap{{QStringLiteral("ok"), false}, {QStringLiteral("error"), reason}}});
     else
-        qCDebug(lcRelay) << "invalid" << event << "from" << socket->id() << "-" << reason;
+        qCDebug(lcRelay).noquote()
+            << "invalid" << event << "from" << socket->id() << "-" << quoted(reason);
 }
 
 void succeed(const Socket::Ack &ack, QVariantMap reply = {})
@@ -116,7 +117,11 @@ void RelayService::onJoin(Socket *socket, const QVariantList &args, const Socket
         if (!refusal.isEmpty())
             return fail(socket, ack, QStringLiteral("join"), refusal);
     }
-    socket->join(*rooms);
+    if (!socket->join(*rooms))
+        return fail(socket, ack, QStringLiteral("join"),
+                    QStringLiteral("too many rooms: a socket may be in at most %1 rooms, its own "
+                                   "included")
+                        .arg(socket->nsp()->server()->options().maxRoomsPerSocket));
     succeed(ack, {{QStringLiteral("rooms"), sortedRooms(socket)}});
 }
 
@@ -191,7 +196,7 @@ void RelayService::onSend(Socket *socket, const QVariantList &args, const Socket
         timeout = int(ms);
     }
 
-    BroadcastOperator op = socket->nsp()->except(excluded);
+    BroadcastOperator op = socket->nsp()->except(excluded).from(socket);
     if (!targets.isEmpty())
         op = op.to(targets);
     if (!includeSelf)
@@ -207,7 +212,7 @@ void RelayService::onSend(Socket *socket, const QVariantList &args, const Socket
         succeed(ack);
         return;
     }
-    op.emitWithAck(
+    const bool sent = op.emitWithAck(
         event, {message},
         [ack](const QString &failure, const QVariantList &replies) {
             if (!ack)
@@ -219,6 +224,9 @@ void RelayService::onSend(Socket *socket, const QVariantList &args, const Socket
             ack({reply});
         },
         timeout);
+    // The event name was checked above: refused because the socket awaits too many acks.
+    if (!sent)
+        fail(socket, ack, name, QStringLiteral("too many pending acks"));
 }
 
 } // namespace switchboard

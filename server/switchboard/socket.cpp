@@ -4,9 +4,9 @@
 #include "switchboard/ids.h"
 #include "switchboard/logging.h"
 #include "switchboard/namespace.h"
+#include "switchboard/server.h"
 
 #include <QPointer>
-#include <QTimerEvent>
 
 namespace switchboard {
 
@@ -84,10 +84,12 @@ bool Socket::emitWithAck(const QString &event, const QVariantList &args, AckCall
                          int timeoutMs)
 {
     if (socketio::isReservedEvent(event)) {
-        qCWarning(lcServer) << "refusing to emit reserved event name" << event;
+        qCWarning(lcServer).noquote() << "refusing to emit reserved event name" << quoted(event);
         return false;
     }
     if (!isConnected())
+        return false;
+    if (callback && !admitAck())
         return false;
     socketio::Packet packet;
     packet.type = socketio::PacketType::Event;
@@ -96,37 +98,80 @@ bool Socket::emitWithAck(const QString &event, const QVariantList &args, AckCall
     packet.data = data;
     if (callback) {
         packet.id = m_nsp->nextAckId();
-        PendingAck pending{std::move(callback), 0};
-        if (timeoutMs > 0) {
-            pending.timerId = startTimer(timeoutMs);
-            m_ackTimers.insert(pending.timerId, packet.id);
-        }
-        m_pendingAcks.insert(packet.id, std::move(pending));
+        addPendingAck(packet.id, std::move(callback), timeoutMs);
     }
     sendPacket(std::move(packet));
     return true;
 }
 
-void Socket::timerEvent(QTimerEvent *event)
+bool Socket::admitAck()
 {
-    const auto it = m_ackTimers.find(event->timerId());
-    if (it == m_ackTimers.end())
-        return QObject::timerEvent(event);
-    killTimer(event->timerId());
-    const qint64 id = *it;
-    m_ackTimers.erase(it);
-    if (auto pending = m_pendingAcks.take(id); pending.callback)
-        pending.callback(QStringLiteral("operation has timed out"), {});
+    const int limit = m_nsp->server()->options().maxPendingAcks;
+    if (pendingAcks() < limit)
+        return true;
+    m_nsp->server()->bounds().hit(Bound::PendingAcks);
+    reportLimit(ReportedAcks,
+                QStringLiteral("awaits %1 acks, the limit (--max-pending-acks): emits asking it "
+                               "for an ack are refused until some are answered or time out")
+                    .arg(pendingAcks()));
+    return false;
 }
 
-void Socket::join(const QString &room)
+void Socket::reportLimit(quint8 bit, const QString &what)
 {
-    m_nsp->adapter()->addAll(m_id, {room});
+    if (m_reported & bit)
+        return;
+    m_reported |= bit;
+    qCWarning(lcSocketIo).noquote() << "socket" << m_id << "on" << quoted(m_nsp->name(), 100)
+                                    << "from" << quoted(m_handshake.address, 100) << what;
 }
 
-void Socket::join(const QStringList &rooms)
+void Socket::addPendingAck(qint64 id, AckCallback callback, int timeoutMs)
 {
-    m_nsp->adapter()->addAll(m_id, QSet<QString>(rooms.cbegin(), rooms.cend()));
+    auto pending = std::make_shared<PendingAck>(std::move(callback), [this, id] { expireAck(id); });
+    if (timeoutMs > 0)
+        pending->deadline.arm(timeoutMs);
+    m_pendingAcks.insert(id, std::move(pending));
+}
+
+void Socket::expireAck(qint64 id)
+{
+    // Runs from the ack's own deadline, which goes with it: nothing of it is used after.
+    const std::shared_ptr<PendingAck> pending = m_pendingAcks.take(id);
+    if (pending && pending->callback)
+        pending->callback(QStringLiteral("operation has timed out"), {});
+}
+
+bool Socket::join(const QString &room)
+{
+    return join(QStringList{room});
+}
+
+bool Socket::join(const QStringList &rooms)
+{
+    // A closed socket would leave an entry for its id in the adapter for ever.
+    if (m_state == State::Closed)
+        return false;
+    const QSet<QString> current = m_nsp->adapter()->socketRooms(m_id);
+    QSet<QString> adding;
+    for (const QString &room : rooms)
+        if (!current.contains(room))
+            adding.insert(room);
+    if (adding.isEmpty())
+        return true;
+    const int limit = m_nsp->server()->options().maxRoomsPerSocket;
+    const qsizetype after =
+        current.size() + adding.size() + (current.contains(m_id) || adding.contains(m_id) ? 0 : 1);
+    if (after > limit) {
+        m_nsp->server()->bounds().hit(Bound::RoomsPerSocket);
+        reportLimit(ReportedRooms, QStringLiteral("would be in %1 rooms, more than the limit of %2 "
+                                                  "(--max-rooms): joins refused")
+                                       .arg(after)
+                                       .arg(limit));
+        return false;
+    }
+    m_nsp->adapter()->addAll(m_id, adding);
+    return true;
 }
 
 void Socket::leave(const QString &room)
@@ -151,7 +196,7 @@ BroadcastOperator Socket::to(const QStringList &rooms) const
 
 BroadcastOperator Socket::broadcast() const
 {
-    return BroadcastOperator(m_nsp).except(m_id);
+    return BroadcastOperator(m_nsp).from(this).except(m_id);
 }
 
 void Socket::disconnect(bool close)
@@ -227,21 +272,20 @@ void Socket::onEvent(const socketio::Packet &packet)
         }
     }
     if (!handled)
-        qCDebug(lcSocketIo) << "no handler for event" << event << "on" << m_nsp->name();
+        qCDebug(lcSocketIo).noquote()
+            << "no handler for event" << quoted(event) << "on" << quoted(m_nsp->name());
 }
 
 void Socket::onAck(const socketio::Packet &packet)
 {
-    auto pending = m_pendingAcks.take(packet.id);
-    if (!pending.callback) {
+    const std::shared_ptr<PendingAck> pending = m_pendingAcks.take(packet.id);
+    if (!pending) {
         qCDebug(lcSocketIo) << "ack" << packet.id << "matches no pending emit on" << m_id;
         return;
     }
-    if (pending.timerId) {
-        killTimer(pending.timerId);
-        m_ackTimers.remove(pending.timerId);
-    }
-    pending.callback(QString(), packet.data.toList());
+    pending->deadline.disarm();
+    if (pending->callback)
+        pending->callback(QString(), packet.data.toList());
 }
 
 void Socket::deliver(const WireFrames &frames, bool volatileFlag)
@@ -254,16 +298,18 @@ void Socket::deliver(const WireFrames &frames, bool volatileFlag)
 }
 
 bool Socket::deliverWithAck(const OutgoingPacket &packet,
-                            const std::function<void(const QVariant &response)> &onAck)
+                            const std::function<void(const QVariant &response)> &onAck,
+                            int forgetAfterMs)
 {
-    if (!isConnected())
+    if (!isConnected() || !admitAck())
         return false;
-    m_pendingAcks.insert(packet.packet.id,
-                         PendingAck{[onAck](const QString &error, const QVariantList &args) {
-                                        if (error.isEmpty())
-                                            onAck(args.value(0));
-                                    },
-                                    0});
+    addPendingAck(
+        packet.packet.id,
+        [onAck](const QString &error, const QVariantList &args) {
+            if (error.isEmpty())
+                onAck(args.value(0));
+        },
+        forgetAfterMs);
     m_client->send(packet.frames());
     return true;
 }
@@ -279,17 +325,14 @@ void Socket::close(const QString &reason, bool notifyClient)
         sendPacket(std::move(packet));
     }
     m_state = State::Closed;
-    for (auto it = m_pendingAcks.begin(); it != m_pendingAcks.end(); ++it) {
-        if (it->timerId)
-            killTimer(it->timerId);
-    }
     const auto pending = std::exchange(m_pendingAcks, {});
-    m_ackTimers.clear();
+    for (const std::shared_ptr<PendingAck> &ack : pending)
+        ack->deadline.disarm();
     m_client->forgetSocket(this);
     m_nsp->removeSocket(this, reason);
-    for (const PendingAck &ack : pending)
-        if (ack.callback)
-            ack.callback(QStringLiteral("socket has been disconnected"), {});
+    for (const std::shared_ptr<PendingAck> &ack : pending)
+        if (ack->callback)
+            ack->callback(QStringLiteral("socket has been disconnected"), {});
     Q_EMIT disconnected(reason);
     deleteLater();
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "switchboard/broadcastoperator.h"
+#include "switchboard/deadlines.h"
 #include "switchboard/socketio.h"
 
 #include <QDateTime>
@@ -13,6 +14,7 @@
 #include <QVariantMap>
 
 #include <functional>
+#include <memory>
 
 namespace switchboard {
 
@@ -73,11 +75,18 @@ public:
     void on(const QString &event, EventHandler handler);
 
     bool emit(const QString &event, const QVariantList &args = {});
+    // False, and `callback` never called, for a reserved name, a socket not connected, or one
+    // that awaits ServerOptions::maxPendingAcks acks already (counted and logged).
     bool emitWithAck(const QString &event, const QVariantList &args, AckCallback callback,
                      int timeoutMs = 10000);
+    // Acks this socket awaits: its emitWithAck() calls, the broadcasts with ack it started
+    // (Socket::to(), BroadcastOperator::from()) and those it received and did not answer.
+    int pendingAcks() const { return int(m_pendingAcks.size()) + m_heldAcks; }
 
-    void join(const QString &room);
-    void join(const QStringList &rooms);
+    // All or nothing: false, and no room joined, when the socket would be in more than
+    // ServerOptions::maxRoomsPerSocket rooms (its own room counts), or is not connected.
+    bool join(const QString &room);
+    bool join(const QStringList &rooms);
     void leave(const QString &room);
     QSet<QString> rooms() const;
 
@@ -93,10 +102,8 @@ Q_SIGNALS:
     void disconnecting(const QString &reason);
     void disconnected(const QString &reason);
 
-protected:
-    void timerEvent(QTimerEvent *event) override;
-
 private:
+    friend class BroadcastOperator;
     friend class Client;
     friend class Namespace;
     friend class LocalAdapter;
@@ -111,17 +118,35 @@ private:
     // Tears the socket down once; `notifyClient` sends DISCONNECT for server-side disconnects.
     void close(const QString &reason, bool notifyClient);
     void deliver(const WireFrames &frames, bool volatileFlag);
-    void forgetAck(qint64 id) { m_pendingAcks.remove(id); }
-    // Sends a packet whose ack id the namespace allocated; false when not connected.
+    // Sends a packet whose ack id the namespace allocated, and forgets the ack if none came
+    // within `forgetAfterMs`; false when not connected or at maxPendingAcks.
     bool deliverWithAck(const OutgoingPacket &packet,
-                        const std::function<void(const QVariant &response)> &onAck);
+                        const std::function<void(const QVariant &response)> &onAck,
+                        int forgetAfterMs);
     void sendPacket(socketio::Packet packet);
     Ack makeAck(qint64 id);
+    // True when one more ack may be awaited; otherwise counts and (once) logs the refusal.
+    bool admitAck();
+    void addPendingAck(qint64 id, AckCallback callback, int timeoutMs);
+    void expireAck(qint64 id);
+    // A broadcast with ack this socket started, until it finished.
+    void holdAck() { ++m_heldAcks; }
+    void releaseAck() { --m_heldAcks; }
+    // Logs a limit this socket reached, once in its life: the count says how often.
+    void reportLimit(quint8 bit, const QString &what);
 
     struct PendingAck
     {
+        PendingAck(AckCallback answered, std::function<void()> expired)
+            : callback(std::move(answered)), deadline(std::move(expired))
+        {}
         AckCallback callback;
-        int timerId = 0;
+        Deadline deadline; // one queue for every ack of the thread, not a Qt timer each
+    };
+    enum ReportedLimit : quint8
+    {
+        ReportedAcks = 1,
+        ReportedRooms = 2
     };
 
     Namespace *m_nsp;
@@ -130,8 +155,9 @@ private:
     Handshake m_handshake;
     QVariantMap m_data;
     QHash<QString, EventHandler> m_handlers;
-    QHash<qint64, PendingAck> m_pendingAcks;
-    QHash<int, qint64> m_ackTimers;
+    QHash<qint64, std::shared_ptr<PendingAck>> m_pendingAcks;
+    int m_heldAcks = 0;
+    quint8 m_reported = 0; // ReportedLimit bits
     // Pending while middleware runs; Closed once it left the namespace (or was refused).
     enum class State
     {

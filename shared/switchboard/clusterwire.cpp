@@ -166,10 +166,10 @@ Decoded<BroadcastMessage> broadcastFromWire(const QString &uid, const QVariant &
     return message;
 }
 
-Decoded<BroadcastMessage> decodeBroadcast(QByteArrayView bytes)
+Decoded<BroadcastMessage> decodeBroadcast(QByteArrayView bytes, int maxDataDepth)
 {
     using Result = Decoded<BroadcastMessage>;
-    Decoded<QVariant> decoded = msgpack::decode(bytes);
+    Decoded<QVariant> decoded = msgpack::decode(bytes, maxDataDepth + EnvelopeDepth);
     if (!decoded)
         return Result::failure(decoded.error());
     const QVariantList parts = decoded->toList();
@@ -178,12 +178,15 @@ Decoded<BroadcastMessage> decodeBroadcast(QByteArrayView bytes)
     return broadcastFromWire(parts.at(0).toString(), parts.at(1), parts.at(2));
 }
 
-Decoded<QVariantMap> decodeRequest(QByteArrayView bytes)
+Decoded<QVariantMap> decodeRequest(QByteArrayView bytes, int maxDataDepth)
 {
     using Result = Decoded<QVariantMap>;
     if (bytes.isEmpty())
         return Result::failure(QStringLiteral("empty request"));
-    Decoded<QVariant> value = bytes.front() == '{' ? json::parse(bytes) : msgpack::decode(bytes);
+    // JSON keeps the parser's own limit (1 024 levels): deeper than what msgpack allows.
+    Decoded<QVariant> value = bytes.front() == '{'
+                                  ? json::parse(bytes)
+                                  : msgpack::decode(bytes, maxDataDepth + EnvelopeDepth);
     if (!value)
         return Result::failure(value.error());
     if (value->typeId() != QMetaType::QVariantMap)

@@ -76,8 +76,16 @@ struct BroadcastMessage
     QVariantMap flags;
 };
 
+// Levels a message adds around the packet data it carries: the [uid, packet, opts] array of a
+// broadcast (the object of a request) and the packet object. A node that accepts data nested
+// maxDepth levels from its clients decodes cluster messages up to maxDepth + EnvelopeDepth.
+inline constexpr int EnvelopeDepth = 2;
+// What msgpack decoding allowed before the depth was configurable (64 levels in all).
+inline constexpr int DefaultMaxDataDepth = 64 - EnvelopeDepth;
+
 QByteArray encodeBroadcast(const BroadcastMessage &message);
-Decoded<BroadcastMessage> decodeBroadcast(QByteArrayView bytes);
+Decoded<BroadcastMessage> decodeBroadcast(QByteArrayView bytes,
+                                          int maxDataDepth = DefaultMaxDataDepth);
 
 // The packet object and options object in their wire shape, for BROADCAST requests.
 QVariantMap packetToWire(const BroadcastMessage &message);
@@ -86,8 +94,9 @@ QVariantMap optionsToWire(const BroadcastMessage &message);
 Decoded<BroadcastMessage> broadcastFromWire(const QString &uid, const QVariant &packet,
                                             const QVariant &opts);
 
-// Requests and responses: JSON when the first byte is '{', msgpack otherwise.
-Decoded<QVariantMap> decodeRequest(QByteArrayView bytes);
+// Requests and responses: JSON when the first byte is '{', msgpack otherwise (nested at most
+// maxDataDepth + EnvelopeDepth levels).
+Decoded<QVariantMap> decodeRequest(QByteArrayView bytes, int maxDataDepth = DefaultMaxDataDepth);
 QByteArray encodeJson(const QVariantMap &object);
 
 } // namespace switchboard::cluster

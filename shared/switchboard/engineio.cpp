@@ -27,7 +27,9 @@ Decoded<Packet> decodeText(QByteArrayView frame)
     const char digit = frame.front();
     if (digit < '0' || digit > '6')
         return Decoded<Packet>::failure(
-            QStringLiteral("unknown Engine.IO packet type '%1'").arg(QLatin1Char(digit)));
+            QStringLiteral("unknown Engine.IO packet type %1")
+                .arg(digit >= ' ' && digit < 0x7f ? QStringLiteral("'%1'").arg(QLatin1Char(digit))
+                                                  : QStringLiteral("byte %1").arg(uchar(digit))));
     return Packet{PacketType(digit - '0'), frame.sliced(1).toByteArray(), false};
 }
 

@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <algorithm>
+
 namespace switchboard::json {
 
 QByteArray serialize(const QVariant &value)
@@ -60,6 +62,51 @@ bool hasBinary(const QVariant &value)
     default:
         return false;
     }
+}
+
+int depth(const QVariant &value)
+{
+    int deepest = 0;
+    switch (value.typeId()) {
+    case QMetaType::QVariantList:
+        for (const QVariant &item : *static_cast<const QVariantList *>(value.constData()))
+            deepest = std::max(deepest, depth(item));
+        return deepest + 1;
+    case QMetaType::QVariantMap:
+        for (const QVariant &item : *static_cast<const QVariantMap *>(value.constData()))
+            deepest = std::max(deepest, depth(item));
+        return deepest + 1;
+    case QMetaType::QStringList:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int depth(QByteArrayView text, int limit)
+{
+    int level = 0;
+    int deepest = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i; // the escaped character, a quote included
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++level > deepest && (deepest = level) > limit)
+                return limit + 1;
+        } else if (c == ']' || c == '}') {
+            --level;
+        }
+    }
+    return deepest;
 }
 
 } // namespace switchboard::json

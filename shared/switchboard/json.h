@@ -17,4 +17,10 @@ Decoded<QVariant> parse(QByteArrayView text);
 // True when the tree holds a QByteArray leaf anywhere.
 bool hasBinary(const QVariant &value);
 
+// Nesting of arrays and objects: 0 for a scalar, 1 for [1] or {}, 2 for [[1]], ...
+int depth(const QVariant &value);
+// The same, read from JSON text without parsing it (strings are skipped, brackets counted).
+// Stops once past `limit` and returns limit + 1: what is deeper costs no more than that.
+int depth(QByteArrayView text, int limit);
+
 } // namespace switchboard::json

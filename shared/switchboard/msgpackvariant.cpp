@@ -143,10 +143,16 @@ QVariant timestamp(const ::msgpack::object_ext &ext)
     return time.toString(Qt::ISODateWithMs).replace(QStringLiteral("+00:00"), QStringLiteral("Z"));
 }
 
-QVariant toVariant(const ::msgpack::object &o, int depth, QString &error)
+QString tooDeep(int maxDepth)
 {
-    if (depth > 64) {
-        error = QStringLiteral("msgpack nesting deeper than 64");
+    return QStringLiteral("msgpack nesting deeper than %1").arg(maxDepth);
+}
+
+// `level` is the number of arrays and maps around `o`.
+QVariant toVariant(const ::msgpack::object &o, int level, int maxDepth, QString &error)
+{
+    if ((o.type == ::msgpack::type::ARRAY || o.type == ::msgpack::type::MAP) && level >= maxDepth) {
+        error = tooDeep(maxDepth);
         return {};
     }
     switch (o.type) {
@@ -173,7 +179,7 @@ QVariant toVariant(const ::msgpack::object &o, int depth, QString &error)
         for (uint32_t i = 0; i < o.via.array.size; ++i) {
             const auto &item = o.via.array.ptr[i];
             list.append(isUndefined(item) ? QVariant::fromValue(nullptr)
-                                          : toVariant(item, depth + 1, error));
+                                          : toVariant(item, level + 1, maxDepth, error));
             if (!error.isEmpty())
                 return {};
         }
@@ -189,10 +195,10 @@ QVariant toVariant(const ::msgpack::object &o, int depth, QString &error)
             if (kv.key.type == ::msgpack::type::STR)
                 key = QString::fromUtf8(kv.key.via.str.ptr, qsizetype(kv.key.via.str.size));
             else
-                key = toVariant(kv.key, depth + 1, error).toString();
+                key = toVariant(kv.key, level + 1, maxDepth, error).toString();
             if (!error.isEmpty())
                 return {};
-            map.insert(key, toVariant(kv.val, depth + 1, error));
+            map.insert(key, toVariant(kv.val, level + 1, maxDepth, error));
             if (!error.isEmpty())
                 return {};
         }
@@ -220,7 +226,7 @@ QByteArray encode(const QVariant &value)
     return QByteArray(buffer.data(), qsizetype(buffer.size()));
 }
 
-Decoded<QVariant> decode(QByteArrayView bytes)
+Decoded<QVariant> decode(QByteArrayView bytes, int maxDepth)
 {
     if (bytes.isEmpty())
         return Decoded<QVariant>::failure(QStringLiteral("empty msgpack message"));
@@ -229,7 +235,8 @@ Decoded<QVariant> decode(QByteArrayView bytes)
         // No container or string can hold more elements than the input has bytes: bound
         // msgpack-c's allocations by that instead of by what a header claims.
         const std::size_t n = std::size_t(bytes.size());
-        const ::msgpack::unpack_limit limit(n, n, n, n, n, 65);
+        // msgpack-c counts one level more than the containers; toVariant() checks exactly.
+        const ::msgpack::unpack_limit limit(n, n, n, n, n, std::size_t(maxDepth) + 1);
         ::msgpack::object_handle handle =
             ::msgpack::unpack(bytes.data(), n, offset, nullptr, nullptr, limit);
         if (offset != std::size_t(bytes.size()))
@@ -237,12 +244,12 @@ Decoded<QVariant> decode(QByteArrayView bytes)
                 QStringLiteral("%1 trailing bytes after the msgpack value")
                     .arg(qsizetype(bytes.size()) - qsizetype(offset)));
         QString error;
-        QVariant value = toVariant(handle.get(), 0, error);
+        QVariant value = toVariant(handle.get(), 0, maxDepth, error);
         if (!error.isEmpty())
             return Decoded<QVariant>::failure(error);
         return value;
     } catch (const ::msgpack::depth_size_overflow &) {
-        return Decoded<QVariant>::failure(QStringLiteral("msgpack nesting deeper than 64"));
+        return Decoded<QVariant>::failure(tooDeep(maxDepth));
     } catch (const std::exception &e) {
         return Decoded<QVariant>::failure(
             QStringLiteral("invalid msgpack: %1").arg(QLatin1String(e.what())));

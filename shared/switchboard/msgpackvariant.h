@@ -18,7 +18,8 @@ QByteArray encode(const QVariant &value);
 // `undefined` (fixext 1, type 0) is an invalid QVariant at the top, null in arrays, and map
 // entries holding it are dropped, as JSON.stringify does. Timestamps (ext -1, JS Dates)
 // become ISO strings as Date.toJSON() writes them; other ext 0 values (old notepack
-// ArrayBuffers) become QByteArray.
-Decoded<QVariant> decode(QByteArrayView bytes);
+// ArrayBuffers) become QByteArray. Arrays and maps nested deeper than `maxDepth` (json::depth:
+// [1] is 1) are refused.
+Decoded<QVariant> decode(QByteArrayView bytes, int maxDepth = 64);
 
 } // namespace switchboard::msgpack

@@ -6,11 +6,17 @@ namespace switchboard::redis {
 
 Connection::Connection(const Url &url, const Options &options, QObject *parent)
     : QObject(parent),
-      m_link(std::make_unique<detail::Link>(this, url, options, QStringLiteral("commands")))
+      m_link(std::make_unique<detail::Link>(this, url, options, detail::Link::Kind::Commands))
 {
     m_link->setHandlers({[this] { Q_EMIT connected(); },
                          [this](const QString &reason) { Q_EMIT disconnected(reason); },
-                         {}});
+                         {},
+                         [this](bool stalled) {
+                             if (stalled)
+                                 Q_EMIT this->stalled();
+                             else
+                                 Q_EMIT resumed();
+                         }});
 }
 
 Connection::~Connection() = default;
@@ -28,6 +34,11 @@ void Connection::stop()
 bool Connection::isConnected() const
 {
     return m_link->isReady();
+}
+
+bool Connection::isStalled() const
+{
+    return m_link->isStalled();
 }
 
 void Connection::command(const QList<QByteArray> &args, Callback callback)

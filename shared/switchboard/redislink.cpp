@@ -13,6 +13,12 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 namespace switchboard::redis::detail {
 
@@ -77,6 +83,12 @@ QString refusal(const QList<QByteArray> &args)
     return {};
 }
 
+QByteArray heartbeatChannel()
+{
+    return QByteArrayLiteral("__switchboard:heartbeat:") +
+           QByteArray::number(QRandomGenerator::global()->generate64(), 16);
+}
+
 bool isConfirmation(const Reply &push)
 {
     if (push.type != Reply::Type::Array || push.elements.isEmpty())
@@ -88,19 +100,24 @@ bool isConfirmation(const Reply &push)
 
 } // namespace
 
-Link::Link(QObject *owner, const Url &url, const Options &options, const QString &role)
-    : m_owner(owner), m_url(url), m_options(options),
-      m_role(options.clientName.isEmpty()
-                 ? role
-                 : QStringLiteral("%1 '%2'").arg(role, QString::fromUtf8(options.clientName))),
+Link::Link(QObject *owner, const Url &url, const Options &options, Kind kind)
+    : m_owner(owner), m_url(url), m_options(options), m_kind(kind), m_role([&] {
+          const QString role =
+              kind == Kind::Commands ? QStringLiteral("commands") : QStringLiteral("subscriber");
+          return options.clientName.isEmpty()
+                     ? role
+                     : QStringLiteral("%1 '%2'").arg(role, QString::fromUtf8(options.clientName));
+      }()),
+      m_heartbeatChannel(kind == Kind::Subscriber ? heartbeatChannel() : QByteArray()),
       m_adapter([this](redisAsyncContext *context) { contextFreed(context); })
 {
     m_clock.start();
-    for (QTimer *timer : {&m_connectTimer, &m_commandTimer, &m_reconnectTimer})
+    for (QTimer *timer : {&m_connectTimer, &m_commandTimer, &m_livenessTimer, &m_reconnectTimer})
         timer->setSingleShot(true);
     QObject::connect(&m_connectTimer, &QTimer::timeout, m_owner, [this] { onConnectTimeout(); });
     QObject::connect(&m_commandTimer, &QTimer::timeout, m_owner,
                      [this] { checkCommandDeadline(); });
+    QObject::connect(&m_livenessTimer, &QTimer::timeout, m_owner, [this] { checkLiveness(); });
     QObject::connect(&m_reconnectTimer, &QTimer::timeout, m_owner, [this] { connectNow(); });
 }
 
@@ -131,6 +148,8 @@ void Link::stop()
     ++m_generation;
     m_connectTimer.stop();
     m_reconnectTimer.stop();
+    m_livenessTimer.stop();
+    m_stalled = false;
     drop(QStringLiteral("stopped"));
 }
 
@@ -183,6 +202,16 @@ void Link::open(const QString &address)
     // Keepalive is what notices a dead peer on a quiet subscriber connection.
     else if (!m_url.isUnix() && redisEnableKeepAlive(&context->c) != REDIS_OK)
         error = QString::fromLocal8Bit(context->c.errstr);
+    // With stall detection, a probe unanswered by a peer whose kernel does not even acknowledge
+    // it (dead host, lost route) ends the connection; a Redis that merely stopped (its kernel
+    // still acknowledges) keeps it, subscriptions included.
+    else if (!m_url.isUnix() && m_options.stallTimeoutMs > 0) {
+        const unsigned int userTimeout = unsigned(std::max(1, m_options.commandTimeoutMs));
+        if (setsockopt(context->c.fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &userTimeout,
+                       sizeof userTimeout) != 0)
+            error = QStringLiteral("cannot set TCP_USER_TIMEOUT: %1")
+                        .arg(QString::fromLocal8Bit(strerror(errno)));
+    }
     if (!error.isEmpty()) {
         redisAsyncFree(context); // never attached: no callbacks, no hooks
         attemptFailed(error);
@@ -190,6 +219,7 @@ void Link::open(const QString &address)
     }
     context->data = this;
     m_context = context;
+    m_bytesQueued = 0;
     m_adapter.attach(context);
     redisAsyncSetConnectCallback(context, &Link::onConnect);
     qCDebug(lcRedis).noquote() << prefix() << "connecting to" << address;
@@ -246,6 +276,10 @@ void Link::becomeReady()
     m_attempt = 0;
     m_lastError.clear();
     m_announced = true;
+    m_stalled = false;
+    m_lastHeardMs = now();
+    if (m_options.stallTimeoutMs > 0)
+        m_livenessTimer.start(std::max(1, m_options.stallTimeoutMs / 4));
     qCInfo(lcRedis).noquote()
         << QStringLiteral("connected to Redis at %1 (%2)").arg(m_url.redacted(), m_role);
     if (m_handlers.ready)
@@ -276,15 +310,20 @@ void Link::contextFreed(redisAsyncContext *context)
 {
     // Inside hiredis, which frees the context right after: bookkeeping only.
     const QString reason = failureReason(context);
-    m_context = nullptr;
     m_confirmations.clear();
     m_commandTimer.stop();
-    if (m_destroying)
+    m_livenessTimer.stop();
+    m_stalled = false; // lost, which is reported below, ends the stall
+    if (m_destroying) {
+        m_context = nullptr;
         return;
-    // hiredis ran every pending callback before this; anything left never had a reply.
+    }
+    // hiredis ran every pending callback before this; anything left never had a reply. The
+    // context is still readable here (what was written is told by its output buffer).
     m_dropReason = reason;
     while (!m_pending.empty())
-        replyArrived(nullptr, nullptr);
+        replyArrived(context, nullptr);
+    m_context = nullptr;
     m_dropReason.clear();
     const State previous = m_state;
     if (m_announced) {
@@ -344,15 +383,27 @@ void Link::onConnectTimeout()
     attemptFailed(reason);
 }
 
+qint64 Link::oldestDueMs(bool probes) const
+{
+    qint64 oldest = -1;
+    if (!m_pending.empty())
+        oldest = m_pending.front().sentAtMs;
+    for (const Confirmation &confirmation : m_confirmations) {
+        if (confirmation.probe && !probes)
+            continue; // at most one probe is due at a time: this ends at the next entry
+        oldest = oldest < 0 ? confirmation.sentAtMs : std::min(oldest, confirmation.sentAtMs);
+        break;
+    }
+    return oldest;
+}
+
 void Link::checkCommandDeadline()
 {
     if (!m_context)
         return;
-    qint64 oldest = -1;
-    if (!m_pending.empty())
-        oldest = m_pending.front().sentAtMs;
-    if (!m_confirmations.empty())
-        oldest = oldest < 0 ? m_confirmations.front() : std::min(oldest, m_confirmations.front());
+    // A subscriber's own probe is left to TCP_USER_TIMEOUT: dropping a connection to a Redis
+    // that only paused would turn what it delivers late into a gap.
+    const qint64 oldest = oldestDueMs(false);
     if (oldest < 0)
         return;
     const qint64 timeout = std::max(1, m_options.commandTimeoutMs);
@@ -364,6 +415,71 @@ void Link::checkCommandDeadline()
     m_commandTimer.start(int(timeout - age));
 }
 
+void Link::checkLiveness()
+{
+    const qint64 timeout = m_options.stallTimeoutMs;
+    if (timeout <= 0 || m_state != State::Ready || !m_context || m_stalled)
+        return;
+    const qint64 quiet = std::max<qint64>(1, timeout / 4);
+    qint64 due = oldestDueMs(true);
+    if (due < 0) {
+        // Pushes alone prove nothing once they stop: an idle or receive-only connection asks.
+        const qint64 silent = now() - m_lastHeardMs;
+        if (silent < quiet) {
+            m_livenessTimer.start(int(quiet - silent));
+            return;
+        }
+        if (!probe())
+            return; // hiredis is closing the context; contextFreed() follows
+        due = now();
+    }
+    // Silent for the whole timeout while a reply is due; the oldest request must also have had
+    // half of it, so that a late timer of ours (a busy loop) does not look like a silent Redis.
+    const qint64 wait = std::max(m_lastHeardMs + timeout, due + timeout / 2) - now();
+    if (wait > 0) {
+        m_livenessTimer.start(int(wait));
+        return;
+    }
+    m_stalled = true;
+    qCDebug(lcRedis).noquote() << prefix() << "nothing from Redis for" << now() - m_lastHeardMs
+                               << "ms while a reply is due: stalled";
+    post([this] {
+        if (m_handlers.stall)
+            m_handlers.stall(true);
+    });
+}
+
+bool Link::probe()
+{
+    if (m_kind == Kind::Subscriber)
+        return subscription(QByteArrayLiteral("SUBSCRIBE"), {m_heartbeatChannel}, true);
+    Connection::Callback none;
+    return send({QByteArrayLiteral("PING")}, none);
+}
+
+void Link::heard()
+{
+    // Inside hiredis: bookkeeping, a timer and a queued handler only.
+    const qint64 at = now();
+    const qint64 silence = at - m_lastHeardMs;
+    m_lastHeardMs = at;
+    if (!m_stalled)
+        return;
+    m_stalled = false;
+    qCDebug(lcRedis).noquote() << prefix() << "Redis answers again after" << silence
+                               << "ms of silence";
+    m_livenessTimer.start(std::max(1, m_options.stallTimeoutMs / 4));
+    post([this] {
+        if (m_handlers.stall)
+            m_handlers.stall(false);
+    });
+}
+
+qint64 Link::queued(size_t before) const
+{
+    return qint64(sdslen(m_context->c.obuf)) - qint64(before);
+}
+
 bool Link::send(const QList<QByteArray> &args, Connection::Callback &callback)
 {
     QVarLengthArray<const char *, 8> argv;
@@ -372,13 +488,16 @@ bool Link::send(const QList<QByteArray> &args, Connection::Callback &callback)
         argv.append(arg.constData());
         lengths.append(size_t(arg.size()));
     }
-    m_pending.push_back({std::move(callback), now()});
+    m_pending.push_back({std::move(callback), now(), 0});
+    const size_t before = sdslen(m_context->c.obuf);
     if (redisAsyncCommandArgv(m_context, &Link::onReply, this, int(argv.size()), argv.data(),
                               lengths.data()) != REDIS_OK) {
         callback = std::move(m_pending.back().callback);
         m_pending.pop_back();
         return false;
     }
+    m_bytesQueued += queued(before);
+    m_pending.back().endOffset = m_bytesQueued;
     if (!m_commandTimer.isActive())
         m_commandTimer.start(std::max(1, m_options.commandTimeoutMs));
     return true;
@@ -396,7 +515,7 @@ void Link::command(const QList<QByteArray> &args, Connection::Callback callback)
         post([callback = std::move(callback), error] { callback(Reply::error(error)); });
 }
 
-bool Link::subscription(const QByteArray &verb, const QList<QByteArray> &names)
+bool Link::subscription(const QByteArray &verb, const QList<QByteArray> &names, bool probe)
 {
     if (m_state != State::Ready || !m_context || names.isEmpty())
         return false;
@@ -410,11 +529,12 @@ bool Link::subscription(const QByteArray &verb, const QList<QByteArray> &names)
     }
     // hiredis keeps this callback per channel or pattern and calls it for the confirmation,
     // every message, the unsubscribe confirmation and, with no reply, when it frees the context.
+    const size_t before = sdslen(m_context->c.obuf);
     if (redisAsyncCommandArgv(m_context, &Link::onPush, this, int(argv.size()), argv.data(),
                               lengths.data()) != REDIS_OK)
         return false;
-    const qint64 sentAt = now();
-    m_confirmations.insert(m_confirmations.end(), size_t(names.size()), sentAt);
+    m_bytesQueued += queued(before);
+    m_confirmations.insert(m_confirmations.end(), size_t(names.size()), {now(), probe});
     if (!m_commandTimer.isActive())
         m_commandTimer.start(std::max(1, m_options.commandTimeoutMs));
     return true;
@@ -449,14 +569,20 @@ void Link::replyArrived(redisAsyncContext *context, const void *reply)
     m_pending.pop_front();
     if (m_destroying)
         return;
-    if (reply)
+    if (reply) {
         m_lastRoundTripMs = now() - pending.sentAtMs;
+        heard();
+    }
     if (!pending.callback)
         return;
     Reply result = reply ? toReply(static_cast<const redisReply *>(reply))
                          : Reply::error(QStringLiteral("connection to Redis at %1 lost: %2")
                                             .arg(m_url.redacted(),
                                                  context ? failureReason(context) : m_dropReason));
+    // What hiredis still holds in its output buffer never left; everything before it did.
+    if (!reply && context)
+        result.outcomeUnknown =
+            pending.endOffset <= m_bytesQueued - qint64(sdslen(context->c.obuf));
     post(
         [callback = std::move(pending.callback), result = std::move(result)] { callback(result); });
 }
@@ -465,9 +591,14 @@ void Link::pushArrived(const void *reply)
 {
     if (!reply || m_destroying) // no reply: the context is being freed
         return;
+    heard();
     Reply push = toReply(static_cast<const redisReply *>(reply));
     if (isConfirmation(push) && !m_confirmations.empty())
         m_confirmations.pop_front();
+    // The probe's confirmations (and anything published to its channel) stay in here.
+    if (m_kind == Kind::Subscriber && push.elements.size() >= 2 &&
+        push.elements.at(1).string == m_heartbeatChannel)
+        return;
     post([this, push = std::move(push)] {
         if (m_handlers.push)
             m_handlers.push(push);

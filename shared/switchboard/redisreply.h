@@ -23,6 +23,10 @@ struct Reply
     QByteArray string; // String, Status and Error
     qint64 integer = 0;
     QList<Reply> elements;
+    // On an error made by the client because the connection went while the command awaited its
+    // reply: the command had been written to the socket, so Redis may have run it (a PUBLISH may
+    // still be delivered, late). False when it never left, and on every reply from Redis.
+    bool outcomeUnknown = false;
 
     bool isError() const { return type == Type::Error; }
 

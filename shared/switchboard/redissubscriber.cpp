@@ -7,11 +7,17 @@ namespace switchboard::redis {
 
 Subscriber::Subscriber(const Url &url, const Options &options, QObject *parent)
     : QObject(parent),
-      m_link(std::make_unique<detail::Link>(this, url, options, QStringLiteral("subscriber")))
+      m_link(std::make_unique<detail::Link>(this, url, options, detail::Link::Kind::Subscriber))
 {
     m_link->setHandlers({[this] { onLinkReady(); },
                          [this](const QString &reason) { onLinkLost(reason); },
-                         [this](const Reply &push) { onPush(push); }});
+                         [this](const Reply &push) { onPush(push); },
+                         [this](bool stalled) {
+                             if (stalled)
+                                 Q_EMIT this->stalled();
+                             else
+                                 Q_EMIT resumed();
+                         }});
 }
 
 Subscriber::~Subscriber() = default;
@@ -29,6 +35,11 @@ void Subscriber::stop()
 bool Subscriber::isConnected() const
 {
     return m_announced;
+}
+
+bool Subscriber::isStalled() const
+{
+    return m_link->isStalled();
 }
 
 void Subscriber::subscribe(const QByteArray &channel)

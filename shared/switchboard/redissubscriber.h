@@ -21,6 +21,9 @@ public:
     void start();
     void stop();
     bool isConnected() const;
+    // As Connection::isStalled(). The subscriptions stay while stalled: what is published
+    // meanwhile arrives late, not never (no disconnected(), no gap).
+    bool isStalled() const;
 
     // Remembered and (re-)issued on every connect; calls made while disconnected take effect
     // on connect. Subscribing twice to the same name is one subscription. After unsubscribe()
@@ -42,6 +45,8 @@ Q_SIGNALS:
     void connected();
     // Only after connected(); messages published from now until the next connected() are lost.
     void disconnected(const QString &reason);
+    void stalled();
+    void resumed();
 
 private:
     void onLinkReady();

@@ -82,6 +82,11 @@ bool payloadValid(PacketType type, const QVariant &data, bool hasId, QString &wh
     return false;
 }
 
+QString tooDeepReason(int maxDepth)
+{
+    return QStringLiteral("data nested deeper than %1 levels (--max-depth)").arg(maxDepth);
+}
+
 } // namespace
 
 Encoded encode(const Packet &packet)
@@ -115,7 +120,7 @@ Encoded encode(const Packet &packet)
     return out;
 }
 
-Decoded<Header> decodeText(QByteArrayView text)
+Decoded<Header> decodeText(QByteArrayView text, int maxDepth)
 {
     using Result = Decoded<Header>;
     if (text.isEmpty())
@@ -124,8 +129,10 @@ Decoded<Header> decodeText(QByteArrayView text)
     Packet &p = header.packet;
     const char digit = text.front();
     if (digit < '0' || digit > '6')
-        return Result::failure(
-            QStringLiteral("unknown Socket.IO packet type '%1'").arg(QLatin1Char(digit)));
+        return Result::failure(QStringLiteral("unknown Socket.IO packet type %1")
+                                   .arg(digit >= ' ' && digit < 0x7f
+                                            ? QStringLiteral("'%1'").arg(QLatin1Char(digit))
+                                            : QStringLiteral("byte %1").arg(uchar(digit))));
     p.type = PacketType(digit - '0');
     qsizetype i = 1;
 
@@ -162,6 +169,13 @@ Decoded<Header> decodeText(QByteArrayView text)
     }
 
     if (i < text.size()) {
+        // Before parsing: the parser would build the whole tree first.
+        const int allowed = header.attachments > 0 ? maxDepth + 1 : maxDepth;
+        if (json::depth(text.sliced(i), allowed) > allowed) {
+            Result refused = Result::failure(tooDeepReason(maxDepth));
+            refused->tooDeep = true;
+            return refused;
+        }
         Decoded<QVariant> payload = json::parse(text.sliced(i));
         if (!payload)
             return Result::failure(payload.error());
@@ -217,15 +231,16 @@ Decoder::Result Decoder::addText(QByteArrayView text)
         reset();
         return {Status::Error, {}, QStringLiteral("text packet while awaiting binary attachments")};
     }
-    Decoded<Header> header = decodeText(text);
+    Decoded<Header> header = decodeText(text, m_limits.maxDepth);
     if (!header)
-        return {Status::Error, {}, header.error()};
+        return {Status::Error, {}, header.error(), header->tooDeep ? Limit::Depth : Limit::None};
     if (header->attachments > m_limits.maxAttachments)
         return {Status::Error,
                 {},
                 QStringLiteral("%1 attachments in one packet, more than the limit of %2")
                     .arg(header->attachments)
-                    .arg(m_limits.maxAttachments)};
+                    .arg(m_limits.maxAttachments),
+                Limit::Attachments};
     m_pending = std::move(header->packet);
     m_expected = header->attachments;
     m_buffers.clear();
@@ -246,7 +261,8 @@ Decoder::Result Decoder::addBinary(const QByteArray &data)
         return {Status::Error,
                 {},
                 QStringLiteral("attachments of one packet over the limit of %1 bytes")
-                    .arg(m_limits.maxAttachmentBytes)};
+                    .arg(m_limits.maxAttachmentBytes),
+                Limit::Attachments};
     }
     m_buffers.append(data);
     if (m_buffers.size() < m_expected)
@@ -264,6 +280,11 @@ Decoder::Result Decoder::finish()
             return {Status::Error, {}, data.error()};
         }
         result.packet.data = std::move(data.value());
+        // The text was allowed one level more for placeholders; the binary leaves add none.
+        if (json::depth(result.packet.data) > m_limits.maxDepth) {
+            reset();
+            return {Status::Error, {}, tooDeepReason(m_limits.maxDepth), Limit::Depth};
+        }
     }
     reset();
     return result;

@@ -24,6 +24,9 @@ enum class PacketType : quint8
 
 inline constexpr qint64 NoAck = -1;
 inline constexpr int MaxAttachments = 1000;
+// Nesting of arrays and objects a packet's data may have (json::depth), its EVENT or ACK
+// array included: the node's --max-depth, the same on the client and the cluster wire.
+inline constexpr int DefaultMaxDepth = 32;
 
 // `data` is an invalid QVariant when the packet carries no payload; binary values are
 // QByteArray leaves anywhere in the tree.
@@ -53,8 +56,13 @@ struct Header
 {
     Packet packet;
     int attachments = 0;
+    // Set on a failure because the data was nested deeper than `maxDepth`.
+    bool tooDeep = false;
 };
-Decoded<Header> decodeText(QByteArrayView text);
+// Data nested deeper than `maxDepth` is refused before it is parsed. With attachments, each
+// placeholder object stands for a binary leaf: the text may be one level deeper, and the
+// Decoder checks the reconstructed data.
+Decoded<Header> decodeText(QByteArrayView text, int maxDepth = DefaultMaxDepth);
 
 // Feeds frames in arrival order and yields whole packets. After an error the decoder is
 // reset; the caller is expected to drop the connection.
@@ -67,19 +75,29 @@ public:
         NeedMore,
         Error
     };
+    // The bound of Limits an Error ran into, if any.
+    enum class Limit
+    {
+        None,
+        Attachments, // their count or their bytes
+        Depth
+    };
     struct Result
     {
         Status status = Status::NeedMore;
         Packet packet;
         QString error;
+        Limit limit = Limit::None;
     };
 
-    // What one packet may bring: a packet over either bound is an error, caught where the
-    // bytes arrive (the count in the header, the bytes as each frame comes).
+    // What one packet may bring: a packet over any bound is an error, caught where the
+    // bytes arrive (the count in the header, the bytes as each frame comes, the nesting
+    // before the JSON is parsed).
     struct Limits
     {
         int maxAttachments = 10; // socket.io-parser's default
         qint64 maxAttachmentBytes = 1000000;
+        int maxDepth = DefaultMaxDepth;
     };
     void setLimits(const Limits &limits) { m_limits = limits; }
 

@@ -108,6 +108,8 @@ private Q_SLOTS:
     void broadcastAckResponse();
     void decodeRequestRejects_data();
     void decodeRequestRejects();
+    void dataDepth_data();
+    void dataDepth();
     void encodeJson();
 };
 
@@ -513,6 +515,51 @@ void TestClusterWire::decodeBroadcastRejects()
     const auto decoded = cluster::decodeBroadcast(bytes);
     QVERIFY(!decoded.ok());
     QVERIFY(!decoded.error().isEmpty());
+}
+
+void TestClusterWire::dataDepth_data()
+{
+    QTest::addColumn<int>("maxDataDepth");
+    QTest::addColumn<int>("dataDepth");
+    QTest::addColumn<bool>("accepted");
+
+    QTest::addRow("default 62") << cluster::DefaultMaxDataDepth << 62 << true;
+    QTest::addRow("default 63") << cluster::DefaultMaxDataDepth << 63 << false;
+    QTest::addRow("32 of 32") << 32 << 32 << true;
+    QTest::addRow("33 of 32") << 32 << 33 << false;
+    QTest::addRow("70 of 70, past msgpack's usual 64") << 70 << 70 << true;
+    QTest::addRow("71 of 70") << 70 << 71 << false;
+}
+
+// What a node accepts from its clients (data nested maxDepth levels, the [event, ...] array
+// included) its peers decode, as a broadcast and as a BROADCAST request.
+void TestClusterWire::dataDepth()
+{
+    QFETCH(int, maxDataDepth);
+    QFETCH(int, dataDepth);
+    QFETCH(bool, accepted);
+
+    QVariant arg = 1;
+    for (int i = 1; i < dataDepth; ++i)
+        arg = QVariantList{arg};
+    cluster::BroadcastMessage message;
+    message.uid = Uid;
+    message.data = {u"deep"_s, arg};
+    message.id = 7;
+    const auto broadcast =
+        cluster::decodeBroadcast(cluster::encodeBroadcast(message), maxDataDepth);
+    QVERIFY2(broadcast.ok() == accepted, qPrintable(broadcast.error()));
+    if (accepted)
+        QCOMPARE(broadcast->data, message.data);
+
+    const QVariantMap request{{u"uid"_s, Uid},
+                              {u"requestId"_s, RequestId},
+                              {u"type"_s, 7},
+                              {u"packet"_s, cluster::packetToWire(message)},
+                              {u"opts"_s, cluster::optionsToWire(message)}};
+    const auto decoded =
+        cluster::decodeRequest(switchboard::msgpack::encode(request), maxDataDepth);
+    QVERIFY2(decoded.ok() == accepted, qPrintable(decoded.error()));
 }
 
 void TestClusterWire::decodeRequest_data()

@@ -198,6 +198,8 @@ private Q_SLOTS:
     void rejects();
     void nestingLimit_data();
     void nestingLimit();
+    void configuredNestingLimit_data();
+    void configuredNestingLimit();
 };
 
 void TestMsgpack::encodeMatchesNotepack_data()
@@ -541,6 +543,40 @@ void TestMsgpack::nestingLimit()
     QCOMPARE(decoded.ok(), accepted);
     if (!accepted)
         QVERIFY2(decoded.error().contains(u"64"_s), qPrintable(decoded.error()));
+}
+
+void TestMsgpack::configuredNestingLimit_data()
+{
+    QTest::addColumn<int>("maxDepth");
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<bool>("accepted");
+
+    const auto arrays = [](int n) { return hex("91").repeated(n) + hex("01"); };
+    const auto maps = [](int n) { return hex("81a161").repeated(n) + hex("01"); };
+    // The innermost container empty: it still counts as a level.
+    const auto emptyLast = [](int n) { return hex("91").repeated(n - 1) + hex("90"); };
+    QTest::addRow("arrays 72 of 72") << 72 << arrays(72) << true;
+    QTest::addRow("arrays 73 of 72") << 72 << arrays(73) << false;
+    QTest::addRow("maps 72 of 72") << 72 << maps(72) << true;
+    QTest::addRow("maps 73 of 72") << 72 << maps(73) << false;
+    QTest::addRow("empty last 34 of 34") << 34 << emptyLast(34) << true;
+    QTest::addRow("empty last 35 of 34") << 34 << emptyLast(35) << false;
+    QTest::addRow("a scalar at limit 1") << 1 << hex("01") << true;
+    QTest::addRow("one array at limit 1") << 1 << arrays(1) << true;
+    QTest::addRow("two arrays at limit 1") << 1 << arrays(2) << false;
+    QTest::addRow("1000 of 1002") << 1002 << arrays(1000) << true;
+}
+
+void TestMsgpack::configuredNestingLimit()
+{
+    QFETCH(int, maxDepth);
+    QFETCH(QByteArray, bytes);
+    QFETCH(bool, accepted);
+
+    const auto decoded = msgpack::decode(bytes, maxDepth);
+    QVERIFY2(decoded.ok() == accepted, qPrintable(decoded.error()));
+    if (!accepted)
+        QCOMPARE(decoded.error(), u"msgpack nesting deeper than %1"_s.arg(maxDepth));
 }
 
 QTEST_GUILESS_MAIN(TestMsgpack)

@@ -269,6 +269,8 @@ private Q_SLOTS:
     void decoderRejects();
     void decoderLimits_data();
     void decoderLimits();
+    void decoderDepth_data();
+    void decoderDepth();
     void resetDropsPendingPacket();
     void reconstruct_data();
     void reconstruct();
@@ -725,6 +727,67 @@ void TestSocketIo::decoderLimits()
     QCOMPARE(refusedAt, -1);
     QCOMPARE(result.status, Decoder::Status::Complete);
     QCOMPARE(result.packet.data.toList().size(), count + 1);
+}
+
+void TestSocketIo::decoderDepth_data()
+{
+    QTest::addColumn<int>("maxDepth");
+    QTest::addColumn<Frames>("frames");
+    QTest::addColumn<int>("refusedAt"); // frame index refused, -1 if the packet is whole
+
+    const auto nested = [](int levels) {
+        return QByteArray(levels, '[') + '1' + QByteArray(levels, ']');
+    };
+    // ["ev", X]: one level around X.
+    const auto event = [&](int levels) { return textFrame("2[\"ev\"," + nested(levels) + ']'); };
+    const QByteArray placeholder = "{\"_placeholder\":true,\"num\":0}";
+    QTest::addRow("default 32 levels") << socketio::DefaultMaxDepth << Frames{event(31)} << -1;
+    QTest::addRow("default 33 levels") << socketio::DefaultMaxDepth << Frames{event(32)} << 0;
+    QTest::addRow("100 000 levels") << socketio::DefaultMaxDepth << Frames{event(99999)} << 0;
+    QTest::addRow("event name alone, limit 1") << 1 << Frames{textFrame("2[\"ev\"]")} << -1;
+    QTest::addRow("objects count") << 2 << Frames{textFrame("2[\"ev\",{\"a\":{}}]")} << 0;
+    QTest::addRow("brackets in strings do not count")
+        << 1 << Frames{textFrame(R"(2/a[[,["[[[{{", "\"[[", "]]"])")} << -1;
+    QTest::addRow("CONNECT auth") << 2 << Frames{textFrame("0{\"a\":{\"b\":[1]}}")} << 0;
+    QTest::addRow("ACK arguments") << 2 << Frames{textFrame("37[[[1]]]")} << 0;
+    // A placeholder object stands for a leaf: it adds no level once reconstructed.
+    QTest::addRow("binary leaf at the limit")
+        << 2 << Frames{textFrame("51-[\"ev\",[" + placeholder + "]]"), binaryFrame(bytesA)} << -1;
+    QTest::addRow("binary leaf past the limit")
+        << 2 << Frames{textFrame("51-[\"ev\",[[" + placeholder + "]]]"), binaryFrame(bytesA)} << 0;
+    QTest::addRow("binary packet with data past the limit beside the placeholder")
+        << 2 << Frames{textFrame("51-[\"ev\"," + placeholder + ",[[1]]]"), binaryFrame(bytesA)}
+        << 1;
+}
+
+void TestSocketIo::decoderDepth()
+{
+    QFETCH(int, maxDepth);
+    QFETCH(Frames, frames);
+    QFETCH(int, refusedAt);
+
+    QCOMPARE(Decoder::Limits{}.maxDepth, 32);
+    Decoder decoder;
+    Decoder::Limits limits;
+    limits.maxDepth = maxDepth;
+    decoder.setLimits(limits);
+    Decoder::Result result;
+    for (qsizetype i = 0; i < frames.size(); ++i) {
+        result = feed(decoder, frames.at(i));
+        if (i == refusedAt) {
+            QCOMPARE(result.status, Decoder::Status::Error);
+            QCOMPARE(result.limit, Decoder::Limit::Depth);
+            QCOMPARE(result.error,
+                     u"data nested deeper than %1 levels (--max-depth)"_s.arg(maxDepth));
+            QVERIFY(!decoder.reconstructing());
+            QCOMPARE(decoder.addText("2[\"ok\"]").status, Decoder::Status::Complete);
+            return;
+        }
+        QVERIFY2(result.status != Decoder::Status::Error, qPrintable(result.error));
+    }
+    QCOMPARE(refusedAt, -1);
+    QCOMPARE(result.status, Decoder::Status::Complete);
+    QCOMPARE(result.limit, Decoder::Limit::None);
 }
 
 void TestSocketIo::resetDropsPendingPacket()
