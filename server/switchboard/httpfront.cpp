@@ -164,7 +164,8 @@ HttpResponse HttpFront::respond(const HttpRequest &request) const
     } else {
         response = HttpResponse::error(404, QStringLiteral("Not found"));
     }
-    qCDebug(lcHttp).noquote() << request.method << quoted(request.target) << response.status;
+    qCDebug(lcHttp).noquote() << quoted(request.method, 20) << quoted(request.target)
+                              << response.status;
     return response;
 }
 

@@ -73,8 +73,8 @@ void Server::setAdapterFactory(AdapterFactory factory)
         if (nsp->sockets().isEmpty())
             nsp->setAdapter(m_adapterFactory(nsp));
         else
-            qCWarning(lcServer) << "namespace" << nsp->name()
-                                << "keeps its adapter: it already has sockets";
+            qCWarning(lcServer).noquote() << "namespace" << quoted(nsp->name())
+                                          << "keeps its adapter: it already has sockets";
     }
 }
 
@@ -99,9 +99,17 @@ Namespace *Server::namespaceFor(const QString &name)
     for (const QString &pattern : m_options.dynamicNamespaces) {
         if (!globMatch(pattern, name))
             continue;
+        if (name.size() > MaxDynamicNamespaceName) {
+            m_traffic.bounds.hit(Bound::Namespaces);
+            qCInfo(lcServer).noquote()
+                << "refusing namespace" << quoted(name, 100) << "- longer than"
+                << MaxDynamicNamespaceName << "characters";
+            return nullptr;
+        }
         if (m_namespaces.size() >= m_options.maxNamespaces) {
+            m_traffic.bounds.hit(Bound::Namespaces);
             qCWarning(lcServer).noquote()
-                << "refusing namespace" << name.left(100) << "- the limit of"
+                << "refusing namespace" << quoted(name, 100) << "- the limit of"
                 << m_options.maxNamespaces << "namespaces is reached (--max-namespaces)";
             return nullptr;
         }
@@ -118,7 +126,7 @@ void Server::releaseNamespace(Namespace *nsp)
     if (it == m_namespaces.cend() || *it != nsp)
         return;
     m_namespaces.erase(it);
-    qCDebug(lcServer) << "namespace" << nsp->name() << "is empty: freed";
+    qCDebug(lcServer).noquote() << "namespace" << quoted(nsp->name()) << "is empty: freed";
     nsp->deleteLater();
 }
 

@@ -57,6 +57,8 @@ class Server : public QObject
     Q_OBJECT
 public:
     using AdapterFactory = std::function<std::unique_ptr<Adapter>(Namespace *)>;
+    // Longest name a dynamic namespace may have (clients choose them).
+    static constexpr qsizetype MaxDynamicNamespaceName = 256;
 
     explicit Server(ServerOptions options = {}, QObject *parent = nullptr);
     ~Server() override;

@@ -97,6 +97,19 @@ public:
     // Notifiers and timer owners never registered before, since the last mark(): what a
     // connection would create even if it unregistered it again before a measurement.
     void mark() { m_newcomers.clear(); }
+
+    // True the first time `object` registers anything. Forgotten when it is destroyed: a new
+    // object at a freed one's address is a newcomer too.
+    bool see(QObject *object)
+    {
+        if (m_seen.contains(object))
+            return false;
+        m_seen.insert(object);
+        connect(
+            object, &QObject::destroyed, this, [this](QObject *gone) { m_seen.remove(gone); },
+            Qt::DirectConnection);
+        return true;
+    }
     const QMap<QString, int> &newcomers() const { return m_newcomers; }
 
     bool processEvents(QEventLoop::ProcessEventsFlags flags) override
@@ -106,10 +119,8 @@ public:
     void registerSocketNotifier(QSocketNotifier *notifier) override
     {
         m_notifiers.insert(notifier);
-        if (!m_seen.contains(notifier)) {
-            m_seen.insert(notifier);
+        if (see(notifier))
             ++m_newcomers[describe(notifier)];
-        }
         m_inner->registerSocketNotifier(notifier);
     }
     void unregisterSocketNotifier(QSocketNotifier *notifier) override
@@ -121,10 +132,8 @@ public:
                        QObject *object) override
     {
         m_timers[timerId] = object;
-        if (!m_seen.contains(object)) {
-            m_seen.insert(object);
+        if (see(object))
             ++m_newcomers[describeTimer(object)];
-        }
         m_inner->registerTimer(timerId, interval, timerType, object);
     }
     bool unregisterTimer(int timerId) override

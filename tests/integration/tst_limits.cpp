@@ -204,7 +204,7 @@ private Q_SLOTS:
         QVERIFY(!client.join(u"/a"_qs).isNull());
         QVERIFY(!client.join(u"/b"_qs).isNull());
         QTest::ignoreMessage(QtWarningMsg,
-                             QRegularExpression(u"refusing namespace /c - the limit of 3"_qs));
+                             QRegularExpression(u"refusing namespace \"/c\" - the limit of 3"_qs));
         client.send(u"40/c,"_qs);
         const QString refusal = client.nextStartingWith(u"44/c,"_qs);
         QVERIFY2(refusal.contains(u"Invalid namespace"), qPrintable(refusal));
