@@ -99,10 +99,11 @@ void Cluster::onPublished(const QByteArray &channel, qint64 sentAtMs, const redi
         ++m_publishesUnconfirmed;
     else
         ++m_publishFailures;
-    // One line per burst: a dead Redis must not flood the log.
-    if (m_lastFailureLog.isValid() && m_lastFailureLog.elapsed() <= 5000)
+    // One line per burst of each kind: a dead Redis must not flood the log.
+    QElapsedTimer &lastLog = reply.outcomeUnknown ? m_lastUnconfirmedLog : m_lastFailureLog;
+    if (lastLog.isValid() && lastLog.elapsed() <= 5000)
         return;
-    m_lastFailureLog.start();
+    lastLog.start();
     if (reply.outcomeUnknown)
         qCWarning(lcCluster).noquote()
             << "no confirmation of a publish to" << QString::fromUtf8(channel) << "-"

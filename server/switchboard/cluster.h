@@ -109,6 +109,7 @@ private:
     QElapsedTimer m_downSince;
     QElapsedTimer m_degradedSince;
     QElapsedTimer m_lastFailureLog;
+    QElapsedTimer m_lastUnconfirmedLog;
 };
 
 } // namespace switchboard

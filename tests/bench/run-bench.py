@@ -73,10 +73,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
+def cpu_times(pid):
+    """(user, kernel) CPU seconds of a process."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14, 15)
+    return int(fields[11]) / TICK, int(fields[12]) / TICK  # utime, stime (fields 14, 15)
+
+
+def cpu_seconds(pid):
+    return sum(cpu_times(pid))
 
 
 def rss_kib(pid):
@@ -226,6 +231,9 @@ class Cluster:
     def cpu(self):
         return sum(cpu_seconds(pid) for pid in self.pids())
 
+    def user_cpu(self):
+        return sum(cpu_times(pid)[0] for pid in self.pids())
+
     def rss(self):
         return [rss_kib(pid) for pid in self.pids()]
 
@@ -244,7 +252,8 @@ class Bench:
         me = {}
 
         def stamp():
-            return {"time": time.time(), "cpu": cluster.cpu(), "rss": cluster.rss(),
+            return {"time": time.time(), "cpu": cluster.cpu(), "user": cluster.user_cpu(),
+                    "rss": cluster.rss(),
                     "loadgen": cpu_seconds(me["pid"])}
         load = Process([self.args.sbload] + argv, name, self.logdir, on_line=stamp, pid=me)
         return load
@@ -266,6 +275,7 @@ class Bench:
                     begin = stamp
                 elif kind in ("step", "warmup") and begin:
                     event["server_cpu_s"] = stamp["cpu"] - begin["cpu"]
+                    event["server_user_s"] = stamp["user"] - begin["user"]
                     event["loadgen_cpu_s"] = stamp["loadgen"] - begin["loadgen"]
                 elif kind == "error":
                     raise BenchError(f"{name}: {event['message']}")
@@ -355,6 +365,9 @@ class Bench:
                     "p99_ms": e["p99_ms"], "lost": e["lost"], "expected": e["expected"],
                     "saturated": e["saturated"],
                     "per_cpu_s": e["delivered"] / cpu if cpu > 0 else None,
+                    "user_us_per_delivery": 1e6 * e["server_user_s"] / max(1, e["delivered"]),
+                    "kernel_us_per_delivery":
+                        1e6 * (cpu - e["server_user_s"]) / max(1, e["delivered"]),
                     "cpu_pct": 100 * cpu / max(1e-9, e["seconds"]),
                     "loadgen_pct": 100 * e["loadgen_cpu_s"] / max(1e-9, e["seconds"])}
                 if a.require_no_loss:
@@ -498,6 +511,8 @@ def table(bench):
             row(f"fan-out {m} members, {rate} msgs/s ({offered} offered): deliveries/s",
                 ("fanout", r, "deliveries_per_s"), "")
             row("… deliveries per server CPU-second (both nodes)", ("fanout", r, "per_cpu_s"), "")
+            row("… server CPU per delivery: user / kernel", ("fanout", r, "user_us_per_delivery"),
+                " us", 2, also=("fanout", r, "kernel_us_per_delivery"), ratio_of_also=False)
             row("… latency p50 / p99", ("fanout", r, "p50_ms"), " ms", also=("fanout", r, "p99_ms"))
             row(f"… not delivered {a.drain:g} s after the step", ("fanout", r, "lost"), "", 0)
             row("… server CPU / sbload CPU (% of one core)", ("fanout", r, "cpu_pct"), " %", 0,
