@@ -37,8 +37,8 @@ public:
     // Like emit(), asking every recipient for an ack. `callback` gets each client's first ack
     // argument once all have answered, or "operation has timed out" with those that did.
     // False, and `callback` never called, for a reserved name or when the socket it is from()
-    // awaits ServerOptions::maxPendingAcks acks already. A recipient at that limit is not
-    // reached (and not waited for).
+    // awaits ServerOptions::maxPendingAcks acks already. A recipient that was asked for that
+    // many acks and answered none is reached but not waited for.
     using AckCallback = std::function<void(const QString &error, const QVariantList &responses)>;
     bool emitWithAck(const QString &event, const QVariantList &args, AckCallback callback,
                      int timeoutMs = 10000) const;

@@ -38,6 +38,8 @@ public:
     QByteArray errorText() const;
     // The request, ready for the router; the parser starts on the next one.
     HttpRequest take(const QHostAddress &peer);
+    // No more requests: what the body being read holds of the budget is given back now.
+    void abandon() { reset(); }
 
 private:
     static int onUrl(http_parser *p, const char *at, size_t length);

@@ -163,7 +163,7 @@ int LocalAdapter::deliverLocallyWithAck(const OutgoingPacket &packet,
     // while after the sender stopped waiting. Bookkeeping only, so coarse: whole 5 s steps
     // keep the deadline lists few, whatever timeouts clients and other servers ask for.
     constexpr int Step = 5000;
-    const int grace = std::clamp(options.flags.timeout, 0, 120000) + 1000;
+    const int grace = std::clamp(options.flags.timeout, 0, 24 * 3600 * 1000) + 1000;
     const int forgetAfter = (grace + Step - 1) / Step * Step;
     int reached = 0;
     for (Socket *socket : recipients(options))

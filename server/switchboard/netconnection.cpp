@@ -174,6 +174,8 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
         const HttpRequest request = m_http->take(m_peer);
         m_bodyDeadline = false;
         answer(m_front->respond(request), keepAlive, request.method == "HEAD");
+        if (m_phase == Phase::Dead)
+            return used;
         if (keepAlive)
             m_idle.arm(m_front->idleTimeout());
         // Pipelined requests wait while an answer is unsent: a client that never reads holds
@@ -451,7 +453,8 @@ void NetConnection::onIdle()
                                  << m_front->limits().bodyTimeoutMs << "ms";
         m_bodyDeadline = false;
         answer(HttpResponse::error(408, QStringLiteral("Request timeout")), false);
-        m_idle.arm(CloseGraceMs);
+        if (m_phase != Phase::Dead)
+            m_idle.arm(CloseGraceMs);
         return;
     }
     if (m_phase == Phase::Http && m_readPaused && !m_output.isEmpty()) {
@@ -476,6 +479,7 @@ void NetConnection::destroy()
         return;
     const bool hadSession = m_handler != nullptr;
     m_phase = Phase::Dead;
+    m_http.reset(); // a body's share of the budget goes back now, not when the object is reaped
     m_idle.disarm();
     if (m_fd >= 0) {
         m_front->poller()->remove(m_fd);

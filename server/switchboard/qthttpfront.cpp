@@ -160,6 +160,7 @@ private:
     // The last answer on this connection; what else the peer sends is not read.
     void finish(const HttpResponse &response)
     {
+        m_parser.abandon();
         m_handedOff = true;
         m_bodyDeadline = false;
         write(response, false);

@@ -134,10 +134,18 @@ void Socket::addPendingAck(qint64 id, AckCallback callback, int timeoutMs)
     m_pendingAcks.insert(id, std::move(pending));
 }
 
+std::shared_ptr<Socket::PendingAck> Socket::takeAck(qint64 id)
+{
+    std::shared_ptr<PendingAck> pending = m_pendingAcks.take(id);
+    if (pending && pending->asked)
+        --m_askedAcks;
+    return pending;
+}
+
 void Socket::expireAck(qint64 id)
 {
     // Runs from the ack's own deadline, which goes with it: nothing of it is used after.
-    const std::shared_ptr<PendingAck> pending = m_pendingAcks.take(id);
+    const std::shared_ptr<PendingAck> pending = takeAck(id);
     if (pending && pending->callback)
         pending->callback(QStringLiteral("operation has timed out"), {});
 }
@@ -278,7 +286,7 @@ void Socket::onEvent(const socketio::Packet &packet)
 
 void Socket::onAck(const socketio::Packet &packet)
 {
-    const std::shared_ptr<PendingAck> pending = m_pendingAcks.take(packet.id);
+    const std::shared_ptr<PendingAck> pending = takeAck(packet.id);
     if (!pending) {
         qCDebug(lcSocketIo) << "ack" << packet.id << "matches no pending emit on" << m_id;
         return;
@@ -301,8 +309,19 @@ bool Socket::deliverWithAck(const OutgoingPacket &packet,
                             const std::function<void(const QVariant &response)> &onAck,
                             int forgetAfterMs)
 {
-    if (!isConnected() || !admitAck())
+    if (!isConnected())
         return false;
+    if (m_askedAcks >= m_nsp->server()->options().maxPendingAcks) {
+        // Delivered all the same; only its answer is not awaited.
+        m_nsp->server()->bounds().hit(Bound::PendingAcks);
+        reportLimit(
+            ReportedAsked,
+            QStringLiteral("was asked for %1 acks it has not answered (--max-pending-acks): "
+                           "broadcasts reach it without awaiting its ack until it does")
+                .arg(m_askedAcks));
+        m_client->send(packet.frames());
+        return false;
+    }
     addPendingAck(
         packet.packet.id,
         [onAck](const QString &error, const QVariantList &args) {
@@ -310,6 +329,8 @@ bool Socket::deliverWithAck(const OutgoingPacket &packet,
                 onAck(args.value(0));
         },
         forgetAfterMs);
+    m_pendingAcks.value(packet.packet.id)->asked = true;
+    ++m_askedAcks;
     m_client->send(packet.frames());
     return true;
 }
@@ -326,6 +347,7 @@ void Socket::close(const QString &reason, bool notifyClient)
     }
     m_state = State::Closed;
     const auto pending = std::exchange(m_pendingAcks, {});
+    m_askedAcks = 0;
     for (const std::shared_ptr<PendingAck> &ack : pending)
         ack->deadline.disarm();
     m_client->forgetSocket(this);

@@ -79,9 +79,12 @@ public:
     // that awaits ServerOptions::maxPendingAcks acks already (counted and logged).
     bool emitWithAck(const QString &event, const QVariantList &args, AckCallback callback,
                      int timeoutMs = 10000);
-    // Acks this socket awaits: its emitWithAck() calls, the broadcasts with ack it started
-    // (Socket::to(), BroadcastOperator::from()) and those it received and did not answer.
-    int pendingAcks() const { return int(m_pendingAcks.size()) + m_heldAcks; }
+    // Acks this socket awaits: its emitWithAck() calls and the broadcasts with ack it started
+    // (Socket::to(), BroadcastOperator::from()).
+    int pendingAcks() const { return int(m_pendingAcks.size()) - m_askedAcks + m_heldAcks; }
+    // Broadcasts with ack it received and did not answer yet: capped on their own, so that
+    // what others ask of it never stops its own emits.
+    int askedAcks() const { return m_askedAcks; }
 
     // All or nothing: false, and no room joined, when the socket would be in more than
     // ServerOptions::maxRoomsPerSocket rooms (its own room counts), or is not connected.
@@ -119,7 +122,8 @@ private:
     void close(const QString &reason, bool notifyClient);
     void deliver(const WireFrames &frames, bool volatileFlag);
     // Sends a packet whose ack id the namespace allocated, and forgets the ack if none came
-    // within `forgetAfterMs`; false when not connected or at maxPendingAcks.
+    // within `forgetAfterMs`. False when not connected (nothing sent) or when it was asked for
+    // maxPendingAcks acks already (sent, its ack not awaited).
     bool deliverWithAck(const OutgoingPacket &packet,
                         const std::function<void(const QVariant &response)> &onAck,
                         int forgetAfterMs);
@@ -141,12 +145,16 @@ private:
             : callback(std::move(answered)), deadline(std::move(expired))
         {}
         AckCallback callback;
-        Deadline deadline; // one queue for every ack of the thread, not a Qt timer each
+        Deadline deadline;  // one queue for every ack of the thread, not a Qt timer each
+        bool asked = false; // a broadcast's, not this socket's own emit
     };
+    // Takes an entry off m_pendingAcks, keeping m_askedAcks in step.
+    std::shared_ptr<PendingAck> takeAck(qint64 id);
     enum ReportedLimit : quint8
     {
         ReportedAcks = 1,
-        ReportedRooms = 2
+        ReportedRooms = 2,
+        ReportedAsked = 4
     };
 
     Namespace *m_nsp;
@@ -157,6 +165,7 @@ private:
     QHash<QString, EventHandler> m_handlers;
     QHash<qint64, std::shared_ptr<PendingAck>> m_pendingAcks;
     int m_heldAcks = 0;
+    int m_askedAcks = 0;   // of m_pendingAcks
     quint8 m_reported = 0; // ReportedLimit bits
     // Pending while middleware runs; Closed once it left the namespace (or was refused).
     enum class State

@@ -198,6 +198,7 @@ private Q_SLOTS:
     void cleanup();
 
     void pipelinedRequestsNeverRead();
+    void pipelinedRequestsAllAnswered();
     void pingFloodNeverRead();
     void attachmentFlood();
     void uploadCrowd();
@@ -318,6 +319,33 @@ void TestHostile::pipelinedRequestsNeverRead()
     QVERIFY(QTest::qWaitFor([&] { return attacker.closedByPeer(); }, 8000));
     QCOMPARE(limit("http_pipeline"), quint64(1));
     QVERIFY(m_node->log().contains("bytes of answers unread"));
+}
+
+// The other side of row 1: a client that pipelines far more than the node reads ahead, and
+// reads every answer, gets them all, in order.
+void TestHostile::pipelinedRequestsAllAnswered()
+{
+    QVERIFY(startNode());
+    RawSocket client(m_node->port());
+    constexpr int Count = 5000; // about 170 KiB of requests, more than one read ahead
+    QByteArray requests;
+    for (int i = 0; i < Count; ++i)
+        requests += "GET /healthz?n=" + QByteArray::number(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    qsizetype at = 0;
+    QByteArray answers;
+    QElapsedTimer clock;
+    clock.start();
+    while (answers.count("HTTP/1.1 200") < Count && clock.elapsed() < 20000) {
+        if (at < requests.size()) {
+            const qint64 sent = client.trySend(QByteArrayView(requests).sliced(at));
+            QVERIFY(sent >= 0);
+            at += sent;
+        }
+        answers += client.readAvailable();
+        QTest::qWait(1);
+    }
+    QCOMPARE(answers.count("HTTP/1.1 200"), Count);
+    QVERIFY(bystanderServed());
 }
 
 // Row 2: WebSocket pings in a loop from a client that never reads: the pongs it is owed count

@@ -206,6 +206,7 @@ private Q_SLOTS:
     void defaults();
     void pendingAcksPerSocketAreCapped();
     void emitWithAckIsCapped();
+    void askedAcksDoNotBlockOwnEmits();
     void depthIsTheSameOnBothWires_data();
     void depthIsTheSameOnBothWires();
     void logsQuoteClientStrings();
@@ -339,6 +340,47 @@ void TestHostileSio::emitWithAckIsCapped()
     QCOMPARE(errors.first(), u"operation has timed out"_qs);
     QCOMPARE(socket->pendingAcks(), 0);
     QVERIFY(socket->emitWithAck(u"ask"_qs, {12}, collect, 300));
+}
+
+// Broadcasts with ack a socket never answers are capped on their own: past the cap it still
+// receives them (its ack not awaited), and its own emits with ack are not refused.
+void TestHostileSio::askedAcksDoNotBlockOwnEmits()
+{
+    auto node = ::startNode([](NodeConfig &c) { c.server.maxPendingAcks = 10; });
+    QVERIFY(node);
+    QSignalSpy connections(node->server()->of(u"/"_qs), &Namespace::connection);
+    RawClient victim(engineUrl(*node)); // never answers
+    QVERIFY(!victim.handshake().isNull());
+    QTRY_COMPARE(connections.size(), 1);
+    auto *socket = connections.first().first().value<Socket *>();
+    int done = 0;
+    QList<int> answered;
+    for (int i = 0; i < 15; ++i)
+        QVERIFY(node->server()->of(u"/"_qs)->emitWithAck(
+            u"asked"_qs, {i},
+            [&](const QString &, const QVariantList &responses) {
+                ++done;
+                answered << int(responses.size());
+            },
+            60000));
+    QCOMPARE(socket->askedAcks(), 10);
+    QCOMPARE(socket->pendingAcks(), 0);
+    // All 15 reached it.
+    const auto received = [&victim] {
+        int n = 0;
+        for (const QString &text : std::as_const(victim.texts))
+            n += text.contains(u"\"asked\""_qs) ? 1 : 0;
+        return n;
+    };
+    QTRY_COMPARE(received(), 15);
+    // The five past the cap awaited nobody: done at once, with no responses.
+    QTRY_COMPARE(done, 5);
+    QCOMPARE(answered, QList<int>(5, 0));
+    QVERIFY(node->server()->bounds().value(Bound::PendingAcks) >= 5);
+    // Its own emit with ack is not refused.
+    QVERIFY(socket->emitWithAck(
+        u"own"_qs, {}, [](const QString &, const QVariantList &) {}, 300));
+    QCOMPARE(socket->pendingAcks(), 1);
 }
 
 void TestHostileSio::depthIsTheSameOnBothWires_data()
