@@ -15,7 +15,8 @@ APT_PACKAGES := cmake make g++ pkg-config clang-format \
     libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server redis-tools curl chromium \
     clang libclang-rt-14-dev qt6-base-private-dev
 
-NPM_DIRS := tests/interop tests/browser
+# resources/client: the socket.io-client bundle compiled into the node (the build needs it).
+NPM_DIRS := resources/client tests/interop tests/browser
 
 .PHONY: all deps apt-deps npm-deps configure build test run bench format lint clean help
 
@@ -53,6 +54,7 @@ npm-deps:
 
 configure: apt-deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	@$(MAKE) --no-print-directory npm-deps NPM_DIRS=resources/client
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)

@@ -52,6 +52,21 @@ private:
     qint64 m_used = 0;
 };
 
+// Which browser origins may read the node's answers (CORS), as socket.io's `cors` option.
+struct CorsOptions
+{
+    // Empty: no CORS headers at all. {"*"}: any origin, without credentials. Listed origins
+    // ("https://app.example.com"): the request's Origin echoed when listed, with credentials.
+    QList<QByteArray> origins;
+    int maxAgeSeconds = 600; // how long a browser may cache a preflight's answer
+
+    bool enabled() const { return !origins.isEmpty(); }
+    bool anyOrigin() const { return origins.size() == 1 && origins.first() == "*"; }
+    // Parses `--cors-origin`: "*" or a comma-separated list of scheme://host[:port]; on a
+    // bad value returns nullopt with `error` set.
+    static std::optional<CorsOptions> parse(const QString &text, QString &error);
+};
+
 class Transport;
 
 struct HttpRequest
@@ -81,6 +96,12 @@ struct HttpResponse
     static HttpResponse json(int status, const QByteArray &body);
     static HttpResponse error(int status, const QString &message);
     // Status line, headers and (unless `head`) body.
+    // 304 for an If-None-Match that names `etag`, else 200 with `body`; both carry the ETag
+    // and `cacheControl`.
+    static HttpResponse cached(const HttpRequest &request, const QByteArray &contentType,
+                               const QByteArray &body, const QByteArray &etag,
+                               const QByteArray &cacheControl = "public, max-age=0");
+    QByteArray header(QByteArrayView name) const; // case-insensitive
     QByteArray serialize(bool keepAlive, bool head = false) const;
 };
 
@@ -118,6 +139,13 @@ public:
     BoundCounters *bounds() const { return m_bounds; }
 
     void route(const QByteArray &method, const QString &path, Handler handler);
+    // Preflights answered and CORS headers on every answer, errors included (default: none).
+    void setCors(const CorsOptions &cors) { m_cors = cors; }
+    const CorsOptions &cors() const { return m_cors; }
+    // Adds the CORS headers `request` earns to `response`; respond() and checkUpgrade() do it,
+    // an answer made elsewhere (a parked poll) must too.
+    void addCorsHeaders(HttpResponse &response, const HttpRequest &request) const;
+
     void setEngineIoPath(const QString &path, UpgradeCheck check);
 
     // The answer to a whole request that is not an upgrade; logged at debug level.
@@ -143,3 +171,4 @@ private:
 };
 
 } // namespace switchboard
+    CorsOptions m_cors;
