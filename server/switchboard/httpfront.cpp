@@ -19,9 +19,9 @@ QByteArray reasonPhrase(int status)
         return "OK";
     case 204:
         return "No Content";
-    case 400:
     case 304:
         return "Not Modified";
+    case 400:
         return "Bad Request";
     case 403:
         return "Forbidden";
@@ -70,7 +70,6 @@ QString handshakeProblem(const HttpRequest &request)
     return {};
 }
 
-} // namespace
 // Whether an If-None-Match value names `etag` (quoted), weakly or strongly, or is "*".
 bool matchesEtag(const QByteArray &ifNoneMatch, const QByteArray &etag)
 {
@@ -92,8 +91,8 @@ void addHeader(HttpResponse &response, const QByteArray &name, const QByteArray 
 // The methods a preflight allows: the node's routes and Engine.IO's GET and POST.
 constexpr QByteArrayView CorsMethods = "GET, HEAD, POST, OPTIONS";
 
+} // namespace
 
-QByteArray HttpRequest::header(QByteArrayView name) const
 std::optional<CorsOptions> CorsOptions::parse(const QString &text, QString &error)
 {
     CorsOptions cors;
@@ -121,6 +120,7 @@ std::optional<CorsOptions> CorsOptions::parse(const QString &text, QString &erro
     return cors;
 }
 
+QByteArray HttpRequest::header(QByteArrayView name) const
 {
     for (const auto &[key, value] : headers)
         if (key == name)
@@ -128,7 +128,6 @@ std::optional<CorsOptions> CorsOptions::parse(const QString &text, QString &erro
     return {};
 }
 
-HttpResponse HttpResponse::json(int status, const QByteArray &body)
 QByteArray HttpResponse::header(QByteArrayView name) const
 {
     for (const auto &[key, value] : headers)
@@ -153,6 +152,7 @@ HttpResponse HttpResponse::cached(const HttpRequest &request, const QByteArray &
     return response;
 }
 
+HttpResponse HttpResponse::json(int status, const QByteArray &body)
 {
     return HttpResponse{status, "application/json", body, {}};
 }
@@ -202,7 +202,6 @@ void HttpFront::setLimits(const HttpLimits &limits)
     m_bodyBudget.setLimit(limits.maxBodiesBytes);
 }
 
-std::optional<HttpResponse> HttpFront::checkUpgrade(const HttpRequest &request) const
 void HttpFront::addCorsHeaders(HttpResponse &response, const HttpRequest &request) const
 {
     if (!m_cors.enabled())
@@ -220,6 +219,7 @@ void HttpFront::addCorsHeaders(HttpResponse &response, const HttpRequest &reques
     }
 }
 
+std::optional<HttpResponse> HttpFront::checkUpgrade(const HttpRequest &request) const
 {
     const bool websocket = request.header("upgrade").compare("websocket", Qt::CaseInsensitive) == 0;
     std::optional<HttpResponse> refusal;
@@ -238,8 +238,8 @@ void HttpFront::addCorsHeaders(HttpResponse &response, const HttpRequest &reques
         qCInfo(lcHttp).noquote() << "refused upgrade from" << request.peer.toString()
                                  << quoted(request.target) << refusal->status
                                  << (why.isEmpty() ? QString::fromUtf8(refusal->body) : why);
-    return refusal;
     }
+    return refusal;
 }
 
 HttpResponse HttpFront::respond(const HttpRequest &request) const
@@ -273,10 +273,10 @@ HttpResponse HttpFront::respond(const HttpRequest &request) const
     } else {
         response = HttpResponse::error(404, QStringLiteral("Not found"));
     }
+    addCorsHeaders(response, request);
     qCDebug(lcHttp).noquote() << quoted(request.method, 20) << quoted(request.target)
                               << response.status;
     return response;
 }
 
 } // namespace switchboard
-    addCorsHeaders(response, request);

@@ -95,13 +95,13 @@ struct HttpResponse
 
     static HttpResponse json(int status, const QByteArray &body);
     static HttpResponse error(int status, const QString &message);
-    // Status line, headers and (unless `head`) body.
     // 304 for an If-None-Match that names `etag`, else 200 with `body`; both carry the ETag
     // and `cacheControl`.
     static HttpResponse cached(const HttpRequest &request, const QByteArray &contentType,
                                const QByteArray &body, const QByteArray &etag,
                                const QByteArray &cacheControl = "public, max-age=0");
     QByteArray header(QByteArrayView name) const; // case-insensitive
+    // Status line, headers and (unless `head`) body.
     QByteArray serialize(bool keepAlive, bool head = false) const;
 };
 
@@ -138,7 +138,6 @@ public:
     void setBounds(BoundCounters *bounds) { m_bounds = bounds; }
     BoundCounters *bounds() const { return m_bounds; }
 
-    void route(const QByteArray &method, const QString &path, Handler handler);
     // Preflights answered and CORS headers on every answer, errors included (default: none).
     void setCors(const CorsOptions &cors) { m_cors = cors; }
     const CorsOptions &cors() const { return m_cors; }
@@ -146,6 +145,7 @@ public:
     // an answer made elsewhere (a parked poll) must too.
     void addCorsHeaders(HttpResponse &response, const HttpRequest &request) const;
 
+    void route(const QByteArray &method, const QString &path, Handler handler);
     void setEngineIoPath(const QString &path, UpgradeCheck check);
 
     // The answer to a whole request that is not an upgrade; logged at debug level.
@@ -162,6 +162,7 @@ private:
     QHash<QString, QHash<QByteArray, Handler>> m_routes;
     QString m_engineIoPath;
     UpgradeCheck m_upgradeCheck;
+    CorsOptions m_cors;
     HttpLimits m_limits;
     BodyBudget m_bodyBudget;
     qint64 m_maxBufferedBytes = 1024 * 1024;
@@ -171,4 +172,3 @@ private:
 };
 
 } // namespace switchboard
-    CorsOptions m_cors;

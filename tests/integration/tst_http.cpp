@@ -389,7 +389,6 @@ private Q_SLOTS:
         m_node->server()->http()->setIdleTimeout(30000);
     }
 
-private:
     // Without --cors-origin a node answers as before: no CORS header, no preflight.
     void noCorsByDefault()
     {
@@ -520,6 +519,7 @@ private:
         QCOMPARE(reply.header("access-control-allow-origin"), ListedOrigin);
     }
 
+private:
     // TCP connections the node holds: its QTcpSockets on the Qt layer (LeakSanitizer cannot
     // see them, they are reachable), its NetConnections on the epoll layer.
     qsizetype liveConnections() const
@@ -530,9 +530,9 @@ private:
     }
 
     std::unique_ptr<Node> m_node;
-    quint16 m_port = 0;
     std::unique_ptr<Node> m_anyOrigin; // --cors-origin '*'
     std::unique_ptr<Node> m_listed;    // --cors-origin with two origins
+    quint16 m_port = 0;
 };
 
 QTEST_GUILESS_MAIN(TestHttp)
