@@ -13,7 +13,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake make g++ pkg-config clang-format \
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth \
     libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server redis-tools curl chromium \
-    clang libclang-rt-14-dev qt6-base-private-dev
+    clang libclang-rt-14-dev qt6-base-private-dev \
+    python3-socketio python3-websocket python3-requests
 
 # resources/client: the socket.io-client bundle compiled into the node (the build needs it).
 NPM_DIRS := resources/client tests/interop tests/browser
@@ -53,8 +54,8 @@ npm-deps:
 	done
 
 configure: apt-deps
-	@$(MAKE) --no-print-directory npm-deps NPM_DIRS=resources/client
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	@$(MAKE) --no-print-directory npm-deps NPM_DIRS=resources/client
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
