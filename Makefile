@@ -54,8 +54,8 @@ npm-deps:
 	done
 
 configure: apt-deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 	@$(MAKE) --no-print-directory npm-deps NPM_DIRS=resources/client
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
