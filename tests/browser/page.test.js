@@ -18,7 +18,7 @@ const assert = require("node:assert/strict");
 const { NodeProcess } = require("../lib/node-process");
 const { RedisServer } = require("../interop/lib/redis-server");
 const {
-  WAIT_MS, bounded, connected, expectAbsent, expectOnce, join, launchChromium, openPage, servesPolling,
+  WAIT_MS, connected, expectAbsent, expectOnce, join, launchChromium, openPage, servesPolling, tearDown,
   typeNick, waitForText,
 } = require("./lib/chat-page");
 
@@ -47,16 +47,7 @@ describe("demo chat page in chromium, two nodes on one Redis", { timeout: 4 * TE
     { timeout: TEST_MS },
   );
 
-  after(
-    async () => {
-      const errors = [];
-      if (browser) await bounded(browser.close(), 15000, "closing chromium").catch((error) => errors.push(error));
-      for (const node of nodes) await node.stop().catch((error) => errors.push(error));
-      await redis.stop().catch((error) => errors.push(error));
-      if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.join("\n"));
-    },
-    { timeout: TEST_MS },
-  );
+  after(() => tearDown(browser, nodes, redis), { timeout: TEST_MS });
 
   it("loads on each node, connects with default options and shows its socket id and node", { timeout: TEST_MS }, async () => {
     a = await openPage(browser, `${nodes[0].url}/`, "page A", { pollingServed });

@@ -10,7 +10,7 @@ const assert = require("node:assert/strict");
 const { NodeProcess } = require("../lib/node-process");
 const { RedisServer } = require("../interop/lib/redis-server");
 const {
-  bounded, connected, expectOnce, join, launchChromium, openPage, servesPolling, waitForText,
+  connected, expectOnce, join, launchChromium, openPage, servesPolling, tearDown, waitForText,
 } = require("./lib/chat-page");
 
 const TOKEN = "open-sesame";
@@ -42,16 +42,7 @@ describe("demo chat page in chromium: node restarts and tokens", { timeout: 3 * 
     { timeout: TEST_MS },
   );
 
-  after(
-    async () => {
-      const errors = [];
-      if (browser) await bounded(browser.close(), 15000, "closing chromium").catch((error) => errors.push(error));
-      for (const node of nodes) await node.stop().catch((error) => errors.push(error));
-      await redis.stop().catch((error) => errors.push(error));
-      if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.join("\n"));
-    },
-    { timeout: TEST_MS },
-  );
+  after(() => tearDown(browser, nodes, redis), { timeout: TEST_MS });
 
   it("comes back when its node restarts: reconnecting, a new socket id, its rooms joined again", { timeout: 2 * TEST_MS }, async () => {
     const [nodeA, nodeB] = nodes;

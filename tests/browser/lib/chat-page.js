@@ -187,6 +187,15 @@ async function typeNick(p, nick) {
   await p.page.locator("#nick").dispatchEvent("change");
 }
 
+// Closes chromium (when it was launched), then stops the nodes and Redis; throws what failed.
+async function tearDown(browser, nodes, redis) {
+  const errors = [];
+  if (browser) await bounded(browser.close(), 15000, "closing chromium").catch((error) => errors.push(error));
+  for (const node of nodes) await node.stop().catch((error) => errors.push(error));
+  await redis.stop().catch((error) => errors.push(error));
+  if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.join("\n"));
+}
+
 module.exports = {
   WAIT_MS,
   bounded,
@@ -200,6 +209,7 @@ module.exports = {
   logLines,
   openPage,
   servesPolling,
+  tearDown,
   typeNick,
   waitForText,
 };
