@@ -13,9 +13,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake make g++ pkg-config clang-format \
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth \
     libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server redis-tools curl chromium \
-    clang libclang-rt-14-dev qt6-base-private-dev
+    clang libclang-rt-14-dev qt6-base-private-dev \
+    python3-socketio python3-websocket python3-requests
 
-NPM_DIRS := tests/interop tests/browser
+# resources/client: the socket.io-client bundle compiled into the node (the build needs it).
+NPM_DIRS := resources/client tests/interop tests/browser
 
 .PHONY: all deps apt-deps npm-deps configure build test run bench format lint clean help
 
@@ -52,6 +54,7 @@ npm-deps:
 	done
 
 configure: apt-deps
+	@$(MAKE) --no-print-directory npm-deps NPM_DIRS=resources/client
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
 build: configure

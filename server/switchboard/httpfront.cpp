@@ -19,6 +19,8 @@ QByteArray reasonPhrase(int status)
         return "OK";
     case 204:
         return "No Content";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 403:
@@ -68,7 +70,55 @@ QString handshakeProblem(const HttpRequest &request)
     return {};
 }
 
+// Whether an If-None-Match value names `etag` (quoted), weakly or strongly, or is "*".
+bool matchesEtag(const QByteArray &ifNoneMatch, const QByteArray &etag)
+{
+    for (QByteArray tag : ifNoneMatch.split(',')) {
+        tag = tag.trimmed();
+        if (tag.startsWith("W/"))
+            tag.remove(0, 2);
+        if (tag == etag || tag == "*")
+            return true;
+    }
+    return false;
+}
+
+void addHeader(HttpResponse &response, const QByteArray &name, const QByteArray &value)
+{
+    response.headers.append(qMakePair(name, value));
+}
+
+// The methods a preflight allows: the node's routes and Engine.IO's GET and POST.
+constexpr QByteArrayView CorsMethods = "GET, HEAD, POST, OPTIONS";
+
 } // namespace
+
+std::optional<CorsOptions> CorsOptions::parse(const QString &text, QString &error)
+{
+    CorsOptions cors;
+    for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
+        const QString origin = part.trimmed();
+        if (origin == u"*") {
+            cors.origins << "*";
+            continue;
+        }
+        const QUrl url(origin, QUrl::StrictMode);
+        if (!url.isValid() || url.scheme().isEmpty() || url.host().isEmpty() ||
+            !url.path().isEmpty() || url.hasQuery() || url.hasFragment() ||
+            !url.userInfo().isEmpty()) {
+            error = QStringLiteral("'%1' is not an origin such as https://app.example.com:8443")
+                        .arg(origin);
+            return std::nullopt;
+        }
+        // Browsers send the scheme and host in lower case.
+        cors.origins << origin.toLower().toUtf8();
+    }
+    if (cors.origins.contains("*") && cors.origins.size() > 1) {
+        error = QStringLiteral("'*' stands for every origin: list origins or give '*' alone");
+        return std::nullopt;
+    }
+    return cors;
+}
 
 QByteArray HttpRequest::header(QByteArrayView name) const
 {
@@ -76,6 +126,30 @@ QByteArray HttpRequest::header(QByteArrayView name) const
         if (key == name)
             return value;
     return {};
+}
+
+QByteArray HttpResponse::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers)
+        if (QByteArrayView(key).compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    return {};
+}
+
+HttpResponse HttpResponse::cached(const HttpRequest &request, const QByteArray &contentType,
+                                  const QByteArray &body, const QByteArray &etag,
+                                  const QByteArray &cacheControl)
+{
+    // Per RFC 7232 an entity tag is quoted.
+    const QByteArray quoted = '"' + etag + '"';
+    HttpResponse response{
+        200, contentType, body, {{"ETag", quoted}, {"Cache-Control", cacheControl}}};
+    if (const QByteArray given = request.header("if-none-match");
+        !given.isEmpty() && matchesEtag(given, quoted)) {
+        response.status = 304;
+        response.body.clear();
+    }
+    return response;
 }
 
 HttpResponse HttpResponse::json(int status, const QByteArray &body)
@@ -92,13 +166,17 @@ HttpResponse HttpResponse::error(int status, const QString &message)
 QByteArray HttpResponse::serialize(bool keepAlive, bool head) const
 {
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
-    out += "Content-Type: " + contentType + "\r\n";
-    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    out += "Cache-Control: no-store\r\n";
+    // 204 and 304 have no body, and no length or type for one (RFC 9110, 8.6 and 15.4.5).
+    if (status != 204 && status != 304) {
+        out += "Content-Type: " + contentType + "\r\n";
+        out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    }
+    if (header("cache-control").isNull())
+        out += "Cache-Control: no-store\r\n";
     for (const auto &[name, value] : headers)
         out += name + ": " + value + "\r\n";
     out += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    if (!head)
+    if (!head && status != 204 && status != 304)
         out += body;
     return out;
 }
@@ -124,6 +202,23 @@ void HttpFront::setLimits(const HttpLimits &limits)
     m_bodyBudget.setLimit(limits.maxBodiesBytes);
 }
 
+void HttpFront::addCorsHeaders(HttpResponse &response, const HttpRequest &request) const
+{
+    if (!m_cors.enabled())
+        return;
+    if (m_cors.anyOrigin()) {
+        addHeader(response, "Access-Control-Allow-Origin", "*");
+        return;
+    }
+    // The answer depends on the Origin: a cache must not hand one origin's answer to another.
+    addHeader(response, "Vary", "Origin");
+    const QByteArray origin = request.header("origin");
+    if (!origin.isEmpty() && m_cors.origins.contains(origin.toLower())) {
+        addHeader(response, "Access-Control-Allow-Origin", origin);
+        addHeader(response, "Access-Control-Allow-Credentials", "true");
+    }
+}
+
 std::optional<HttpResponse> HttpFront::checkUpgrade(const HttpRequest &request) const
 {
     const bool websocket = request.header("upgrade").compare("websocket", Qt::CaseInsensitive) == 0;
@@ -138,10 +233,12 @@ std::optional<HttpResponse> HttpFront::checkUpgrade(const HttpRequest &request) 
     } else if (m_upgradeCheck) {
         refusal = m_upgradeCheck(request);
     }
-    if (refusal)
+    if (refusal) {
+        addCorsHeaders(*refusal, request);
         qCInfo(lcHttp).noquote() << "refused upgrade from" << request.peer.toString()
                                  << quoted(request.target) << refusal->status
                                  << (why.isEmpty() ? QString::fromUtf8(refusal->body) : why);
+    }
     return refusal;
 }
 
@@ -149,7 +246,19 @@ HttpResponse HttpFront::respond(const HttpRequest &request) const
 {
     HttpResponse response;
     const bool engineIo = request.path == m_engineIoPath || request.path + u'/' == m_engineIoPath;
-    if (engineIo && m_upgradeCheck) {
+    if (m_cors.enabled() && request.method == "OPTIONS" &&
+        !request.header("access-control-request-method").isEmpty()) {
+        // A browser's preflight, on any path: what a cross-origin request may do. Allowed or
+        // not, it is a 204; an origin not listed gets no Access-Control-Allow-Origin.
+        response = HttpResponse{204, {}, {}, {}};
+        addHeader(response, "Access-Control-Allow-Methods", CorsMethods.toByteArray());
+        if (const QByteArray asked = request.header("access-control-request-headers");
+            !asked.isEmpty()) {
+            addHeader(response, "Access-Control-Allow-Headers", asked);
+            addHeader(response, "Vary", "Access-Control-Request-Headers");
+        }
+        addHeader(response, "Access-Control-Max-Age", QByteArray::number(m_cors.maxAgeSeconds));
+    } else if (engineIo && m_upgradeCheck) {
         // A plain request at the Engine.IO path: report what is wrong with it, as Engine.IO does.
         response = m_upgradeCheck(request).value_or(
             HttpResponse::error(400, QStringLiteral("Bad request")));
@@ -164,6 +273,7 @@ HttpResponse HttpFront::respond(const HttpRequest &request) const
     } else {
         response = HttpResponse::error(404, QStringLiteral("Not found"));
     }
+    addCorsHeaders(response, request);
     qCDebug(lcHttp).noquote() << quoted(request.method, 20) << quoted(request.target)
                               << response.status;
     return response;

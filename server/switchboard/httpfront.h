@@ -52,6 +52,21 @@ private:
     qint64 m_used = 0;
 };
 
+// Which browser origins may read the node's answers (CORS), as socket.io's `cors` option.
+struct CorsOptions
+{
+    // Empty: no CORS headers at all. {"*"}: any origin, without credentials. Listed origins
+    // ("https://app.example.com"): the request's Origin echoed when listed, with credentials.
+    QList<QByteArray> origins;
+    int maxAgeSeconds = 600; // how long a browser may cache a preflight's answer
+
+    bool enabled() const { return !origins.isEmpty(); }
+    bool anyOrigin() const { return origins.size() == 1 && origins.first() == "*"; }
+    // Parses `--cors-origin`: "*" or a comma-separated list of scheme://host[:port]; on a
+    // bad value returns nullopt with `error` set.
+    static std::optional<CorsOptions> parse(const QString &text, QString &error);
+};
+
 class Transport;
 
 struct HttpRequest
@@ -80,6 +95,12 @@ struct HttpResponse
 
     static HttpResponse json(int status, const QByteArray &body);
     static HttpResponse error(int status, const QString &message);
+    // 304 for an If-None-Match that names `etag`, else 200 with `body`; both carry the ETag
+    // and `cacheControl`.
+    static HttpResponse cached(const HttpRequest &request, const QByteArray &contentType,
+                               const QByteArray &body, const QByteArray &etag,
+                               const QByteArray &cacheControl = "public, max-age=0");
+    QByteArray header(QByteArrayView name) const; // case-insensitive
     // Status line, headers and (unless `head`) body.
     QByteArray serialize(bool keepAlive, bool head = false) const;
 };
@@ -117,6 +138,13 @@ public:
     void setBounds(BoundCounters *bounds) { m_bounds = bounds; }
     BoundCounters *bounds() const { return m_bounds; }
 
+    // Preflights answered and CORS headers on every answer, errors included (default: none).
+    void setCors(const CorsOptions &cors) { m_cors = cors; }
+    const CorsOptions &cors() const { return m_cors; }
+    // Adds the CORS headers `request` earns to `response`; respond() and checkUpgrade() do it,
+    // an answer made elsewhere (a parked poll) must too.
+    void addCorsHeaders(HttpResponse &response, const HttpRequest &request) const;
+
     void route(const QByteArray &method, const QString &path, Handler handler);
     void setEngineIoPath(const QString &path, UpgradeCheck check);
 
@@ -134,6 +162,7 @@ private:
     QHash<QString, QHash<QByteArray, Handler>> m_routes;
     QString m_engineIoPath;
     UpgradeCheck m_upgradeCheck;
+    CorsOptions m_cors;
     HttpLimits m_limits;
     BodyBudget m_bodyBudget;
     qint64 m_maxBufferedBytes = 1024 * 1024;

@@ -11,6 +11,7 @@
 #include <QHostInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QResource>
 
 #include <sys/resource.h>
 
@@ -26,6 +27,14 @@ bool sameSecret(const QByteArray &a, const QByteArray &b)
         diff |= static_cast<unsigned char>(b.at(i) ^ (i < a.size() ? a.at(i) : 0));
     return diff == 0;
 }
+
+// The official client bundle (resources/client, compiled in by server/CMakeLists.txt), as
+// socket.io serves it beside its Engine.IO path. The msgpack build is left out: this node
+// speaks the default parser only.
+constexpr const char *ClientFiles[] = {
+    "socket.io.js",         "socket.io.js.map",     "socket.io.min.js",
+    "socket.io.min.js.map", "socket.io.esm.min.js", "socket.io.esm.min.js.map",
+};
 
 } // namespace
 
@@ -56,6 +65,7 @@ Node::Node(NodeConfig config, QObject *parent)
       m_relay(new RelayService(m_server, this))
 {
     addRoutes();
+    addWhois();
     addAuthentication();
     if (!m_config.redisUrl.isEmpty())
         joinCluster();
@@ -157,12 +167,55 @@ void Node::addRoutes()
             200,
             QJsonDocument(QJsonObject::fromVariantMap(health())).toJson(QJsonDocument::Compact));
     });
-    http->route("GET", QStringLiteral("/"), [](const HttpRequest &) {
-        QFile page(QStringLiteral(":/switchboard/public/index.html"));
-        if (!page.open(QIODevice::ReadOnly))
+    http->setCors(m_config.cors);
+    QString engineIoPath = m_server->options().path;
+    if (!engineIoPath.endsWith(u'/'))
+        engineIoPath += u'/';
+    http->route("GET", QStringLiteral("/"), [engineIoPath](const HttpRequest &) {
+        QFile file(QStringLiteral(":/switchboard/public/index.html"));
+        if (!file.open(QIODevice::ReadOnly))
             return HttpResponse::error(500, QStringLiteral("page missing from this build"));
-        return HttpResponse{200, "text/html; charset=utf-8", page.readAll(), {}};
+        QByteArray page = file.readAll();
+        // The page loads the bundle from beside the Engine.IO path and connects to that path.
+        page.replace("src=\"/socket.io/socket.io.js\"",
+                     "src=\"" + engineIoPath.toUtf8() + "socket.io.js\"");
+        return HttpResponse{200, "text/html; charset=utf-8", page, {}};
     });
+    for (const char *name : ClientFiles) {
+        // Stored uncompressed (server/CMakeLists.txt): the body refers to the binary's bytes.
+        const QResource resource(QStringLiteral(":/switchboard/client/") + QLatin1String(name));
+        const QByteArray body = resource.uncompressedData();
+        if (body.isEmpty()) {
+            qCWarning(lcServer) << "client bundle file" << name << "missing from this build";
+            continue;
+        }
+        const QByteArray type = QByteArrayView(name).endsWith(".map")
+                                    ? "application/json; charset=utf-8"
+                                    : "application/javascript; charset=utf-8";
+        // socket.io's ETag is the client's version: a new build of the node with the same
+        // client keeps browsers' copies valid.
+        http->route("GET", engineIoPath + QLatin1String(name), [type, body](const HttpRequest &r) {
+            return HttpResponse::cached(r, type, body, SWITCHBOARD_CLIENT_VERSION);
+        });
+    }
+}
+
+void Node::addWhois()
+{
+    // A client may ask which node it is on (the demo page shows it): {name} and, in a
+    // cluster, the node's uid as its peers know it.
+    auto whois = [this](Socket *, const QVariantList &, const Socket::Ack &ack) {
+        if (!ack)
+            return;
+        QVariantMap reply{{QStringLiteral("name"), m_config.name}};
+        if (m_cluster)
+            reply.insert(QStringLiteral("uid"), m_cluster->uid());
+        ack({reply});
+    };
+    for (Namespace *nsp : m_server->namespaces())
+        nsp->on(QStringLiteral("switchboard:whois"), whois);
+    connect(m_server, &Server::namespaceCreated, this,
+            [whois](Namespace *nsp) { nsp->on(QStringLiteral("switchboard:whois"), whois); });
 }
 
 void Node::addAuthentication()

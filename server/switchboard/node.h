@@ -35,6 +35,7 @@ public:
 
 private:
     void addRoutes();
+    void addWhois();
     void addAuthentication();
     void joinCluster();
 

@@ -41,6 +41,10 @@ constexpr Setting settings[] = {
     {"namespaces", nullptr, "patterns",
      "Comma-separated namespaces clients may use; '*' is a wildcard (default '*')."},
     {"path", nullptr, "path", "Engine.IO path (default /socket.io/)."},
+    {"cors-origin", "SWITCHBOARD_CORS_ORIGIN", "origins",
+     "Browser origins allowed cross-origin (CORS): '*' for any (without credentials), or a "
+     "comma-separated list such as https://app.example.com (with credentials) (default: "
+     "none, same origin only)."},
     {"auth-token", "SWITCHBOARD_AUTH_TOKEN", "token",
      "Require CONNECT auth {token} equal to this (default: no authentication)."},
     {"redact", nullptr, "fields",
@@ -240,6 +244,13 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         server.path = values.value(QStringLiteral("path"));
         if (!server.path.startsWith(u'/'))
             return bad(QStringLiteral("path"), QStringLiteral("must start with '/'"));
+    }
+    if (values.contains(QStringLiteral("cors-origin"))) {
+        QString error;
+        const auto cors = CorsOptions::parse(values.value(QStringLiteral("cors-origin")), error);
+        if (!cors)
+            return bad(QStringLiteral("cors-origin"), error);
+        config.cors = *cors;
     }
     config.redisUrl = values.value(QStringLiteral("redis"));
     if (!config.redisUrl.isEmpty()) {

@@ -30,6 +30,7 @@ struct NodeConfig
     QString logRules;
     bool logRulesFromFile = false;
     ServerOptions server;
+    CorsOptions cors; // given to the server's HTTP front
 
     struct Outcome;
     // `--help`, `--version` and bad settings yield their text with `exitNow` set.

@@ -1,10 +1,12 @@
 // Runs a real switchboard-node executable as a child process for cluster tests: starts it on
 // an ephemeral loopback port, reads the port it prints, keeps its log (stderr), answers
-// /healthz, and kills it (SIGKILL) when the object goes, also when a test failed half-way.
+// /healthz, reports its RSS, and kills it (SIGKILL) when the object goes, also when a test
+// failed half-way.
 #pragma once
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -168,6 +170,18 @@ public:
         if (split < 0 || !all.startsWith("HTTP/1.1 200"))
             return {};
         return QJsonDocument::fromJson(all.mid(split + 4)).object();
+    }
+
+    // VmRSS in KiB from /proc, -1 when unreadable (the process is gone).
+    qint64 rssKiB() const
+    {
+        QFile status(QStringLiteral("/proc/%1/status").arg(m_pid));
+        if (!status.open(QIODevice::ReadOnly))
+            return -1;
+        for (const QByteArray &line : status.readAll().split('\n'))
+            if (line.startsWith("VmRSS:"))
+                return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+        return -1;
     }
 
     // The last lines of the log, for failure messages.

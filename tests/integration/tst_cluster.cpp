@@ -8,7 +8,9 @@
 // caused arrives before the fence.
 #include "nodefixture.h"
 #include "nodeprocess.h"
+#include "peer.h"
 #include "rawclient.h"
+#include "rediscall.h"
 #include "redisserver.h"
 
 #include "switchboard/cluster.h"
@@ -44,12 +46,6 @@ QByteArray presenceKey(const QString &uid)
     return QByteArrayLiteral("socket.io-switchboard#node#") + uid.toUtf8();
 }
 
-// The project's own compact JSON writer.
-QString toJson(const QVariant &value)
-{
-    return QString::fromUtf8(switchboard::json::serialize(value));
-}
-
 QSet<QString> stringSet(const QVariantList &list)
 {
     QSet<QString> out;
@@ -69,158 +65,6 @@ QString sorted(const QSet<QString> &set)
     list.sort();
     return u'{' + list.join(u", ") + u'}';
 }
-
-// One Socket.IO socket of a raw client in one namespace, with an inbox that keeps every
-// frame (RawClient::call drops the frames before the ack it waits for; this does not).
-class Peer
-{
-public:
-    explicit Peer(const QUrl &url, QString nsp = QStringLiteral("/"))
-        : client(url), m_nsp(std::move(nsp))
-    {}
-
-    bool connect(const QByteArray &auth = {})
-    {
-        id = client.handshake(m_nsp, auth);
-        return !id.isEmpty();
-    }
-
-    const QString &nsp() const { return m_nsp; }
-
-    // Moves what arrived into the inbox.
-    void pump()
-    {
-        while (!client.texts.isEmpty()) {
-            const QString text = client.texts.takeFirst();
-            const std::optional<Frame> frame = parseFrame(text);
-            if (!frame || frame->nsp != m_nsp) {
-                others << text;
-                continue;
-            }
-            switch (frame->type) {
-            case 1:
-                ++disconnects;
-                break;
-            case 2:
-                events << *frame;
-                break;
-            case 3:
-                acks.insert(frame->id, frame->data);
-                break;
-            default:
-                others << text;
-            }
-        }
-    }
-
-    void emitEvent(const QString &event, const QVariant &arg, qint64 ackId = -1)
-    {
-        client.send(QStringLiteral("42") + prefix() +
-                    (ackId >= 0 ? QString::number(ackId) : QString()) +
-                    toJson(QVariantList{event, arg}));
-    }
-
-    // Emits with an ack id; returns the ack id to wait for with ackOf().
-    qint64 emitWithAck(const QString &event, const QVariant &arg)
-    {
-        const qint64 ackId = m_nextAck++;
-        emitEvent(event, arg, ackId);
-        return ackId;
-    }
-
-    // The first argument of the ack, or nullopt when none came within `ms`.
-    std::optional<QVariant> ackOf(qint64 ackId, int ms = 5000)
-    {
-        if (!QTest::qWaitFor(
-                [&] {
-                    pump();
-                    return acks.contains(ackId);
-                },
-                ms))
-            return std::nullopt;
-        return acks.take(ackId).value(0);
-    }
-
-    QVariantMap call(const QString &event, const QVariant &arg, int ms = 5000)
-    {
-        const std::optional<QVariant> reply = ackOf(emitWithAck(event, arg), ms);
-        return reply ? reply->toMap() : QVariantMap{{QStringLiteral("test"), u"no ack"_qs}};
-    }
-
-    QVariantMap join(const QVariant &rooms) { return call(QStringLiteral("join"), rooms); }
-    QVariantMap leave(const QVariant &rooms) { return call(QStringLiteral("leave"), rooms); }
-    QVariantMap send(const QVariantMap &request) { return call(QStringLiteral("send"), request); }
-
-    void answer(const Frame &frame, const QVariantList &args)
-    {
-        client.send(QStringLiteral("43") + prefix() + QString::number(frame.id) + toJson(args));
-    }
-
-    // Waits for an event frame matching `match`, removes it from the inbox and returns it.
-    std::optional<Frame> waitEvent(const std::function<bool(const Frame &)> &match, int ms = 5000)
-    {
-        std::optional<Frame> found;
-        static_cast<void>(QTest::qWaitFor(
-            [&] {
-                pump();
-                for (qsizetype i = 0; i < events.size(); ++i) {
-                    if (match(events.at(i))) {
-                        found = events.takeAt(i);
-                        return true;
-                    }
-                }
-                return false;
-            },
-            ms));
-        return found;
-    }
-
-    // Waits for the "message" event whose data is `fence`; returns every event frame that came
-    // before it (removed from the inbox with the fence), or nullopt when the fence never came.
-    std::optional<QList<Frame>> until(const QString &fence, int ms = 5000)
-    {
-        std::optional<QList<Frame>> before;
-        static_cast<void>(QTest::qWaitFor(
-            [&] {
-                pump();
-                for (qsizetype i = 0; i < events.size(); ++i) {
-                    const Frame &frame = events.at(i);
-                    if (frame.event() == u"message" &&
-                        frame.payload().value(QStringLiteral("data")).toString() == fence) {
-                        before = events.mid(0, i);
-                        events.remove(0, i + 1);
-                        return true;
-                    }
-                }
-                return false;
-            },
-            ms));
-        return before;
-    }
-
-    bool waitDisconnectPacket(int ms = 5000)
-    {
-        return QTest::qWaitFor(
-            [&] {
-                pump();
-                return disconnects > 0;
-            },
-            ms);
-    }
-
-    RawClient client;
-    QString id;
-    QList<Frame> events;
-    QHash<qint64, QVariantList> acks;
-    QStringList others;
-    int disconnects = 0;
-
-private:
-    QString prefix() const { return m_nsp == u"/" ? QString() : m_nsp + u','; }
-
-    QString m_nsp;
-    qint64 m_nextAck = 1;
-};
 
 // "message" events of `frames` whose data is `data`.
 QList<Frame> messagesWith(const QList<Frame> &frames, const QString &data)
@@ -265,28 +109,12 @@ QByteArray acked(const QVariantMap &ack)
     return toJson(ack).toUtf8();
 }
 
-// Sends a command on `connection` and spins the event loop until the reply.
-redis::Reply command(redis::Connection &connection, const QList<QByteArray> &args,
-                     int timeoutMs = 5000)
-{
-    auto result = std::make_shared<std::optional<redis::Reply>>();
-    connection.command(args, [result](const redis::Reply &reply) { *result = reply; });
-    if (!QTest::qWaitFor([&result] { return result->has_value(); }, timeoutMs))
-        return redis::Reply::error(QStringLiteral("test: no reply within %1 ms").arg(timeoutMs));
-    return **result;
-}
-
-redis::Url parseUrl(const QString &text)
-{
-    return redis::Url::parse(text).value();
-}
-
 // Empty when `peer` got the message `data` exactly `expected` times before the fence `fenceData`;
 // otherwise says what it got. The matching frames go to `found`.
 QString receivedTimes(Peer &peer, const QString &fenceData, const QString &data, int expected,
                       QList<Frame> *found = nullptr)
 {
-    const std::optional<QList<Frame>> before = peer.until(fenceData);
+    const std::optional<QList<Frame>> before = peer.untilMessage(fenceData);
     if (!before)
         return QStringLiteral("socket %1 (%2) never received the fence '%3'; inbox: %4")
             .arg(peer.id, peer.nsp(), fenceData, texts(peer.events));
@@ -427,8 +255,8 @@ public:
     int subscribers(const QString &nsp)
     {
         const redis::Reply reply =
-            command(*probe, {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("NUMSUB"),
-                             QByteArrayLiteral("socket.io-request#") + nsp.toUtf8() + '#'});
+            call(*probe, {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("NUMSUB"),
+                          QByteArrayLiteral("socket.io-request#") + nsp.toUtf8() + '#'});
         if (reply.elements.size() < 2)
             return -1;
         return int(reply.elements.at(1).integer);
@@ -454,7 +282,7 @@ public:
 
     bool exists(const QByteArray &key)
     {
-        return command(*probe, {QByteArrayLiteral("EXISTS"), key}).integer == 1;
+        return call(*probe, {QByteArrayLiteral("EXISTS"), key}).integer == 1;
     }
 
     void dumpLogs() const
@@ -769,7 +597,7 @@ void TestCluster::namespaceIsolation()
     QList<Frame> before;
     for (const auto &[peer, fenceData, data, expected] : checks) {
         if (!fenceData.isEmpty()) {
-            const std::optional<QList<Frame>> frames = peer->until(fenceData);
+            const std::optional<QList<Frame>> frames = peer->untilMessage(fenceData);
             QVERIFY2(frames, qPrintable(peer->id + u" never got "_qs + fenceData));
             before = *frames;
         }
@@ -1081,7 +909,7 @@ void TestCluster::presenceAnnounced()
 
         // The key: the same record, with a TTL of at most 5 s.
         const redis::Reply value =
-            command(*f.probe, {QByteArrayLiteral("GET"), presenceKey(uids.at(i))});
+            call(*f.probe, {QByteArrayLiteral("GET"), presenceKey(uids.at(i))});
         QCOMPARE(int(value.type), int(redis::Reply::Type::String));
         const auto stored = cluster::decodePresence(value.string);
         QVERIFY2(stored, value.string.constData());
@@ -1089,7 +917,7 @@ void TestCluster::presenceAnnounced()
         QCOMPARE(stored->uid, uids.at(i));
         QCOMPARE(stored->pid, node.pid());
         const redis::Reply ttl =
-            command(*f.probe, {QByteArrayLiteral("PTTL"), presenceKey(uids.at(i))});
+            call(*f.probe, {QByteArrayLiteral("PTTL"), presenceKey(uids.at(i))});
         QVERIFY2(ttl.integer > 0 && ttl.integer <= 5000, QByteArray::number(ttl.integer));
     }
     // Only the two nodes announce.
@@ -1252,8 +1080,8 @@ void TestCluster::listSockets()
     };
 
     redis::Reply published =
-        command(*f.probe, {QByteArrayLiteral("PUBLISH"), kControlChannel,
-                           R"({"type":"list-sockets","requestId":")" + all + R"("})"});
+        call(*f.probe, {QByteArrayLiteral("PUBLISH"), kControlChannel,
+                        R"({"type":"list-sockets","requestId":")" + all + R"("})"});
     QCOMPARE(published.integer, qint64(2)); // both nodes listen
     QVERIFY2(
         QTest::qWaitFor([&] { return complete(QString::fromUtf8(all)); }, 5000),
@@ -1275,9 +1103,9 @@ void TestCluster::listSockets()
     QCOMPARE(onB.value(b1.id).nsp, kRoot);
 
     // Restricted to /chat: A lists a2, B answers with an empty last page.
-    published = command(*f.probe,
-                        {QByteArrayLiteral("PUBLISH"), kControlChannel,
-                         R"({"type":"list-sockets","requestId":")" + chat + R"(","nsp":"/chat"})"});
+    published =
+        call(*f.probe, {QByteArrayLiteral("PUBLISH"), kControlChannel,
+                        R"({"type":"list-sockets","requestId":")" + chat + R"(","nsp":"/chat"})"});
     QCOMPARE(published.integer, qint64(2));
     QVERIFY(QTest::qWaitFor([&] { return complete(QString::fromUtf8(chat)); }, 5000));
     const auto chatA = listed(QString::fromUtf8(chat), uidA);

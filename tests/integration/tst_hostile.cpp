@@ -7,7 +7,6 @@
 #include "rawclient.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -24,17 +23,6 @@
 #include <vector>
 
 namespace {
-
-qint64 rssKib(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    return -1;
-}
 
 // A plain TCP connection made with POSIX calls: it reads only when asked, so the node's
 // output backs up into a small receive buffer.
@@ -213,7 +201,7 @@ private:
     // The bystander joins a room and gets its ack; false when it is not served.
     bool bystanderServed(int ms = 3000);
     quint64 limit(const char *name);
-    qint64 rss() const { return rssKib(m_node->pid()); }
+    qint64 rss() const { return m_node->rssKiB(); }
     // Runs `step` until it returns false or `ms` pass, serving the bystander and sampling the
     // node's RSS on the way; returns the peak RSS in KiB.
     qint64 whileServing(const std::function<bool()> &step, int ms);

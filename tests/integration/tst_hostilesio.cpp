@@ -6,13 +6,13 @@
 // from /proc; a bystander is served throughout. Every loop is bounded in bytes and seconds.
 #include "nodefixture.h"
 #include "nodeprocess.h"
+#include "peer.h"
 #include "rawclient.h"
 #include "redisserver.h"
 
 #include "switchboard/namespace.h"
 #include "switchboard/socket.h"
 
-#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -27,18 +27,6 @@ namespace {
 const QString kToken = QStringLiteral("s3cret");
 // What a forged log line would look like: a timestamp no real line of the test carries.
 const QString kForged = QStringLiteral("2020-01-01T00:00:00.000 W switchboard.server: FORGED");
-
-// VmRSS of a process in KiB, -1 when unreadable.
-qint64 rssKiB(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    return -1;
-}
 
 qint64 limitHits(const NodeProcess &node, const char *name)
 {
@@ -60,112 +48,10 @@ QString nested(int levels)
     return QString(levels, u'[') + u'1' + QString(levels, u']');
 }
 
-// A client of the root namespace with its own ack ids and an inbox of every frame.
-class Peer
-{
-public:
-    explicit Peer(const QUrl &url) : client(url) {}
-
-    bool connect(const QByteArray &auth = {})
-    {
-        id = client.handshake(QStringLiteral("/"), auth);
-        return !id.isEmpty();
-    }
-
-    // Sends `["event", <json>]` with a fresh ack id and returns the id.
-    qint64 emitWithAck(const QString &event, const QString &json)
-    {
-        const qint64 ackId = m_nextAck++;
-        client.send(QStringLiteral("42%1[\"%2\",%3]").arg(ackId).arg(event, json));
-        return ackId;
-    }
-
-    void pump()
-    {
-        while (!client.texts.isEmpty()) {
-            const QString text = client.texts.takeFirst();
-            const std::optional<Frame> frame = parseFrame(text);
-            if (frame && frame->type == 3)
-                acks.insert(frame->id, frame->data.value(0));
-            else if (frame && frame->type == 2)
-                events << *frame;
-            else
-                others << text;
-        }
-    }
-
-    std::optional<QVariant> ackOf(qint64 ackId, int ms = 5000)
-    {
-        if (!QTest::qWaitFor(
-                [&] {
-                    pump();
-                    return acks.contains(ackId);
-                },
-                ms))
-            return std::nullopt;
-        return acks.take(ackId);
-    }
-
-    QVariantMap call(const QString &event, const QString &json, int ms = 5000)
-    {
-        const std::optional<QVariant> reply = ackOf(emitWithAck(event, json), ms);
-        return reply ? reply->toMap() : QVariantMap{{QStringLiteral("test"), u"no ack"_qs}};
-    }
-
-    // The event frames before the "fence" event (which is removed with them).
-    std::optional<QList<Frame>> until(const QString &fence, int ms = 5000)
-    {
-        std::optional<QList<Frame>> before;
-        static_cast<void>(QTest::qWaitFor(
-            [&] {
-                pump();
-                for (qsizetype i = 0; i < events.size(); ++i) {
-                    if (events.at(i).event() == fence) {
-                        before = events.mid(0, i);
-                        events.remove(0, i + 1);
-                        return true;
-                    }
-                }
-                return false;
-            },
-            ms));
-        return before;
-    }
-
-    // Keeps only the ack ids of the events that asked for one.
-    void keepAskedIds()
-    {
-        pump();
-        for (const Frame &frame : std::as_const(events))
-            if (frame.id >= 0)
-                asked << frame.id;
-        events.clear();
-    }
-
-    // Answers every event that asked for an ack.
-    int answerAll()
-    {
-        keepAskedIds();
-        for (qint64 ackId : std::as_const(asked))
-            client.send(QStringLiteral("43%1[{\"got\":1}]").arg(ackId));
-        return int(std::exchange(asked, {}).size());
-    }
-
-    RawClient client;
-    QString id;
-    QList<Frame> events;
-    QHash<qint64, QVariant> acks;
-    QList<qint64> asked;
-    QStringList others;
-
-private:
-    qint64 m_nextAck = 1;
-};
-
 // A client that keeps asking to join a room and must keep getting {ok:true}.
 bool served(Peer &bystander)
 {
-    return bystander.call(QStringLiteral("join"), QStringLiteral("\"bystanders\""))
+    return bystander.callJson(QStringLiteral("join"), QStringLiteral("\"bystanders\""))
         .value(QStringLiteral("ok"))
         .toBool();
 }
@@ -235,12 +121,13 @@ void TestHostileSio::pendingAcksPerSocketAreCapped()
     for (int i = 0; i < 3; ++i) {
         sinks.push_back(std::make_unique<Peer>(node.engineUrl()));
         QVERIFY(sinks.back()->connect());
-        QCOMPARE(sinks.back()->call(u"join"_qs, u"\"sink\""_qs).value(u"ok"_qs), QVariant(true));
+        QCOMPARE(sinks.back()->callJson(u"join"_qs, u"\"sink\""_qs).value(u"ok"_qs),
+                 QVariant(true));
     }
     Peer attacker(node.engineUrl());
     QVERIFY(attacker.connect());
     QVERIFY(served(bystander));
-    const qint64 before = rssKiB(node.pid());
+    const qint64 before = node.rssKiB();
     QVERIFY(before > 0);
 
     // 20 000 sends of ~600 bytes (12 MB in all), paced by what the socket has left to write.
@@ -254,13 +141,13 @@ void TestHostileSio::pendingAcksPerSocketAreCapped()
     QElapsedTimer clock;
     clock.start();
     for (int i = 0; i < Sends && clock.elapsed() < 60000; ++i) {
-        ids << attacker.emitWithAck(u"send"_qs, request);
+        ids << attacker.emitJsonWithAck(u"send"_qs, request);
         if (i % 500 == 499) {
             QVERIFY(QTest::qWaitFor([&] { return attacker.client.socket().bytesToWrite() < 65536; },
                                     10000));
             for (auto &sink : sinks)
                 sink->keepAskedIds();
-            peak = std::max(peak, rssKiB(node.pid()));
+            peak = std::max(peak, node.rssKiB());
         }
         if (i % 5000 == 4999)
             QVERIFY2(served(bystander), "the bystander was not served during the attack");
@@ -286,7 +173,7 @@ void TestHostileSio::pendingAcksPerSocketAreCapped()
                             .arg(refused)
                             .arg(Sends)
                             .arg(node.logTail())));
-    peak = std::max(peak, rssKiB(node.pid()));
+    peak = std::max(peak, node.rssKiB());
     QVERIFY(served(bystander));
     QCOMPARE(limitHits(node, "pending_acks"), qint64(refused));
     const int logged = countLines(node.log(), u"--max-pending-acks"_qs);
@@ -311,7 +198,7 @@ void TestHostileSio::pendingAcksPerSocketAreCapped()
         },
         20000));
     const QVariantMap again =
-        attacker.call(u"send"_qs, u"{\"to\":\"nobody\",\"ack\":true,\"timeout\":100}"_qs);
+        attacker.callJson(u"send"_qs, u"{\"to\":\"nobody\",\"ack\":true,\"timeout\":100}"_qs);
     QCOMPARE(again.value(u"ok"_qs), QVariant(true));
     QVERIFY(served(bystander));
 }
@@ -413,7 +300,7 @@ void TestHostileSio::depthIsTheSameOnBothWires()
     Peer memberB(nodeB.engineUrl());
     for (Peer *member : {&memberA, &memberB}) {
         QVERIFY(member->connect());
-        QCOMPARE(member->call(u"join"_qs, u"\"deep\""_qs).value(u"ok"_qs), QVariant(true));
+        QCOMPARE(member->callJson(u"join"_qs, u"\"deep\""_qs).value(u"ok"_qs), QVariant(true));
     }
     Peer sender(nodeA.engineUrl());
     QVERIFY(sender.connect());
@@ -421,7 +308,7 @@ void TestHostileSio::depthIsTheSameOnBothWires()
     // ["send", {"to":"deep","data": X}]: two levels around X.
     const QString allowed = nested(maxDepth - 2);
     const QString send = QStringLiteral("{\"to\":\"deep\",\"data\":%1}");
-    QCOMPARE(sender.call(u"send"_qs, send.arg(allowed)).value(u"ok"_qs), QVariant(true));
+    QCOMPARE(sender.callJson(u"send"_qs, send.arg(allowed)).value(u"ok"_qs), QVariant(true));
     for (Peer *member : {&memberA, &memberB}) {
         QVERIFY2(QTest::qWaitFor(
                      [&] {
@@ -438,7 +325,7 @@ void TestHostileSio::depthIsTheSameOnBothWires()
     // With acks: the BROADCAST request travels as msgpack, the members' answers come back.
     const QString sendWithAck =
         QStringLiteral("{\"to\":\"deep\",\"ack\":true,\"timeout\":5000,\"data\":%1}").arg(allowed);
-    const qint64 ackId = sender.emitWithAck(u"send"_qs, sendWithAck);
+    const qint64 ackId = sender.emitJsonWithAck(u"send"_qs, sendWithAck);
     QVERIFY2(QTest::qWaitFor(
                  [&] {
                      memberA.answerAll();
@@ -453,7 +340,7 @@ void TestHostileSio::depthIsTheSameOnBothWires()
     QCOMPARE(reply.value(u"replies"_qs).toList().size(), 2);
 
     // One level more: refused where it comes in.
-    const qint64 deepId = sender.emitWithAck(u"send"_qs, send.arg(nested(maxDepth - 1)));
+    const qint64 deepId = sender.emitJsonWithAck(u"send"_qs, send.arg(nested(maxDepth - 1)));
     QVERIFY2(sender.client.waitClosed(), "the sender of a too deep packet was not closed");
     QVERIFY(!sender.acks.contains(deepId));
     QCOMPARE(limitHits(nodeA, "depth"), qint64(1));
@@ -462,10 +349,10 @@ void TestHostileSio::depthIsTheSameOnBothWires()
     // Nothing reached the members before a fence sent after it (Redis keeps one publisher's
     // order).
     QCOMPARE(
-        bystander.call(u"send"_qs, u"{\"to\":\"deep\",\"event\":\"fence\"}"_qs).value(u"ok"_qs),
+        bystander.callJson(u"send"_qs, u"{\"to\":\"deep\",\"event\":\"fence\"}"_qs).value(u"ok"_qs),
         QVariant(true));
     for (Peer *member : {&memberA, &memberB}) {
-        const auto before = member->until(u"fence"_qs);
+        const auto before = member->untilEvent(u"fence"_qs);
         QVERIFY(before);
         QVERIFY2(before->isEmpty(), qPrintable(before->value(0).text.left(200)));
     }
@@ -603,21 +490,21 @@ void TestHostileSio::roomsPerSocketAreCapped()
         return u'[' + rooms.join(u',') + u']';
     };
     for (int i = 0; i < 4; ++i)
-        QCOMPARE(attacker.call(u"join"_qs, batch(i * 10, 10)).value(u"ok"_qs), QVariant(true));
+        QCOMPARE(attacker.callJson(u"join"_qs, batch(i * 10, 10)).value(u"ok"_qs), QVariant(true));
     // 41 rooms now (its own included): 10 more would make 51.
-    QVariantMap refused = attacker.call(u"join"_qs, batch(40, 10));
+    QVariantMap refused = attacker.callJson(u"join"_qs, batch(40, 10));
     QCOMPARE(refused.value(u"ok"_qs), QVariant(false));
     QVERIFY2(refused.value(u"error"_qs).toString().contains(u"50 rooms"),
              qPrintable(refused.value(u"error"_qs).toString()));
-    QCOMPARE(attacker.call(u"join"_qs, batch(40, 9)).value(u"ok"_qs), QVariant(true));
-    QCOMPARE(attacker.call(u"join"_qs, batch(0, 10)).value(u"ok"_qs), QVariant(true)); // no new
+    QCOMPARE(attacker.callJson(u"join"_qs, batch(40, 9)).value(u"ok"_qs), QVariant(true));
+    QCOMPARE(attacker.callJson(u"join"_qs, batch(0, 10)).value(u"ok"_qs), QVariant(true)); // no new
     // A bounded flood of joins past the cap: each refused, one log line.
     for (int i = 0; i < 200; ++i)
-        QCOMPARE(attacker.call(u"join"_qs, batch(1000 + i * 100, 100)).value(u"ok"_qs),
+        QCOMPARE(attacker.callJson(u"join"_qs, batch(1000 + i * 100, 100)).value(u"ok"_qs),
                  QVariant(false));
-    const QVariantMap left = attacker.call(u"leave"_qs, u"\"room-0\""_qs);
+    const QVariantMap left = attacker.callJson(u"leave"_qs, u"\"room-0\""_qs);
     QCOMPARE(left.value(u"rooms"_qs).toList().size(), 49);
-    QCOMPARE(attacker.call(u"join"_qs, batch(60, 1)).value(u"ok"_qs), QVariant(true));
+    QCOMPARE(attacker.callJson(u"join"_qs, batch(60, 1)).value(u"ok"_qs), QVariant(true));
     QCOMPARE(limitHits(node, "rooms_per_socket"), qint64(201));
     QVERIFY2(countLines(node.log(), u"--max-rooms"_qs) == 1, qPrintable(node.logTail()));
     QVERIFY(served(bystander));

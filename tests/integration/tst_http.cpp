@@ -1,4 +1,5 @@
-// The HTTP side of the node's single port: routes, errors, Engine.IO handshake refusals.
+// The HTTP side of the node's single port: routes, errors, Engine.IO handshake refusals, the
+// client bundle and CORS.
 #include "nodefixture.h"
 #include "rawclient.h"
 
@@ -6,6 +7,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -18,6 +20,18 @@ struct Reply
     int status = 0;
     QByteArray headers;
     QByteArray body;
+
+    // The value of header `name` (case-insensitive); null when absent, joined when repeated.
+    QByteArray header(QByteArrayView name) const
+    {
+        QByteArrayList values;
+        for (const QByteArray &line : headers.split('\n').mid(1)) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
+                values << line.mid(colon + 1).trimmed();
+        }
+        return values.isEmpty() ? QByteArray() : values.join(", ");
+    }
 };
 
 // Sends raw request bytes and reads responses until the server closes the connection.
@@ -59,6 +73,25 @@ Reply get(quint16 port, const QByteArray &target, const QByteArray &extra = {})
                                     "Connection: close\r\n\r\n"));
 }
 
+Reply request(quint16 port, const QByteArray &method, const QByteArray &target,
+              const QByteArray &extra = {})
+{
+    return parse(exchange(port, method + ' ' + target + " HTTP/1.1\r\nHost: x\r\n" + extra +
+                                    "Connection: close\r\n\r\n"));
+}
+
+// The client version in the bundle's banner ("Socket.IO v4.8.1"): what the ETag must be.
+QByteArray bannerVersion(const QByteArray &bundle)
+{
+    const QRegularExpressionMatch match =
+        QRegularExpression(QStringLiteral("Socket\\.IO v(\\d+\\.\\d+\\.\\d+)"))
+            .match(QString::fromUtf8(bundle.left(200)));
+    return match.hasMatch() ? match.captured(1).toUtf8() : QByteArray();
+}
+
+const QByteArray ListedOrigin = "http://app.example";
+const QByteArray OtherListedOrigin = "https://other.example:8443";
+
 } // namespace
 
 class TestHttp : public QObject
@@ -70,6 +103,17 @@ private Q_SLOTS:
         m_node = startNode();
         QVERIFY(m_node);
         m_port = m_node->server()->serverPort();
+        m_anyOrigin = startNode([](NodeConfig &config) {
+            QString error;
+            config.cors = *CorsOptions::parse(QStringLiteral("*"), error);
+        });
+        QVERIFY(m_anyOrigin);
+        m_listed = startNode([](NodeConfig &config) {
+            QString error;
+            config.cors = *CorsOptions::parse(
+                QString::fromLatin1(ListedOrigin + ", " + OtherListedOrigin), error);
+        });
+        QVERIFY(m_listed);
     }
 
     void indexPage()
@@ -78,6 +122,106 @@ private Q_SLOTS:
         QCOMPARE(reply.status, 200);
         QVERIFY(reply.headers.contains("Content-Type: text/html"));
         QVERIFY(reply.body.contains("<title>Switchboard node</title>"));
+        // The demo page uses the bundle the node serves, with the client's default options.
+        QVERIFY(reply.body.contains("<script src=\"/socket.io/socket.io.js\"></script>"));
+        QVERIFY(reply.body.contains("io()"));
+    }
+
+    void indexPageFollowsThePath()
+    {
+        const auto node =
+            startNode([](NodeConfig &config) { config.server.path = QStringLiteral("/rt/"); });
+        QVERIFY(node);
+        const quint16 port = node->server()->serverPort();
+        const Reply page = get(port, "/");
+        QVERIFY(page.body.contains("<script src=\"/rt/socket.io.js\"></script>"));
+        QCOMPARE(get(port, "/rt/socket.io.js").status, 200);
+        QCOMPARE(get(port, "/socket.io/socket.io.js").status, 404);
+    }
+
+    // As socket.io serves its client: beside the Engine.IO path, revalidated on every use.
+    void clientBundle_data()
+    {
+        QTest::addColumn<QByteArray>("file");
+        QTest::addColumn<QByteArray>("type");
+        for (const char *name : {"socket.io.js", "socket.io.min.js", "socket.io.esm.min.js"}) {
+            QTest::addRow("%s", name)
+                << QByteArray(name) << QByteArray("application/javascript; charset=utf-8");
+            QTest::addRow("%s.map", name)
+                << QByteArray(name) + ".map" << QByteArray("application/json; charset=utf-8");
+        }
+    }
+
+    void clientBundle()
+    {
+        QFETCH(QByteArray, file);
+        QFETCH(QByteArray, type);
+        const QByteArray version = bannerVersion(get(m_port, "/socket.io/socket.io.js").body);
+        QVERIFY2(!version.isEmpty(), "no version in the banner of socket.io.js");
+        const QByteArray etag = '"' + version + '"';
+
+        const Reply reply = get(m_port, "/socket.io/" + file);
+        QCOMPARE(reply.status, 200);
+        QCOMPARE(reply.header("content-type"), type);
+        QCOMPARE(reply.header("cache-control"), "public, max-age=0");
+        QCOMPARE(reply.header("etag"), etag);
+        QCOMPARE(reply.header("content-length"), QByteArray::number(reply.body.size()));
+        if (file.endsWith(".map")) {
+            const QJsonObject map = QJsonDocument::fromJson(reply.body).object();
+            QCOMPARE(map.value(u"version").toInt(), 3);
+            QVERIFY(!map.value(u"sources").toArray().isEmpty());
+        } else {
+            QCOMPARE(bannerVersion(reply.body), version);
+            QVERIFY(reply.body.trimmed().endsWith("//# sourceMappingURL=" + file + ".map"));
+        }
+
+        // A query string (a cache buster) names the same file.
+        QCOMPARE(get(m_port, "/socket.io/" + file + "?v=" + version).body, reply.body);
+        const Reply head = request(m_port, "HEAD", "/socket.io/" + file);
+        QCOMPARE(head.status, 200);
+        QCOMPARE(head.header("etag"), etag);
+        QVERIFY(head.body.isEmpty());
+    }
+
+    void clientBundleNotModified_data()
+    {
+        QTest::addColumn<QByteArray>("ifNoneMatch"); // "%" stands for the version
+        QTest::addColumn<int>("status");
+        QTest::addRow("strong") << QByteArray("\"%\"") << 304;
+        QTest::addRow("weak") << QByteArray("W/\"%\"") << 304;
+        QTest::addRow("in a list") << QByteArray("\"0.0.1\", W/\"%\"") << 304;
+        QTest::addRow("any") << QByteArray("*") << 304;
+        QTest::addRow("another version") << QByteArray("\"0.0.1\"") << 200;
+        QTest::addRow("unquoted") << QByteArray("%") << 200;
+    }
+
+    void clientBundleNotModified()
+    {
+        QFETCH(QByteArray, ifNoneMatch);
+        QFETCH(int, status);
+        const QByteArray version = bannerVersion(get(m_port, "/socket.io/socket.io.js").body);
+        QVERIFY(!version.isEmpty());
+        for (const char *file : {"socket.io.min.js", "socket.io.min.js.map"}) {
+            const Reply reply =
+                get(m_port, QByteArray("/socket.io/") + file,
+                    "If-None-Match: " + QByteArray(ifNoneMatch).replace('%', version) + "\r\n");
+            QCOMPARE(reply.status, status);
+            QCOMPARE(reply.header("etag"), '"' + version + '"');
+            QCOMPARE(reply.header("cache-control"), "public, max-age=0");
+            if (status == 304) {
+                QVERIFY(reply.body.isEmpty());
+                QVERIFY(reply.header("content-length").isNull());
+            } else {
+                QVERIFY(!reply.body.isEmpty());
+            }
+        }
+    }
+
+    void clientBundleOnlyItsFiles()
+    {
+        QCOMPARE(get(m_port, "/socket.io/socket.io.msgpack.min.js").status, 404);
+        QCOMPARE(get(m_port, "/socket.io/package.json").status, 404);
+        QCOMPARE(request(m_port, "POST", "/socket.io/socket.io.js").status, 405);
     }
 
     void health()
@@ -245,6 +389,136 @@ private Q_SLOTS:
         m_node->server()->http()->setIdleTimeout(30000);
     }
 
+    // Without --cors-origin a node answers as before: no CORS header, no preflight.
+    void noCorsByDefault()
+    {
+        const Reply reply = get(m_port, "/healthz", "Origin: " + ListedOrigin + "\r\n");
+        QCOMPARE(reply.status, 200);
+        QVERIFY(reply.header("access-control-allow-origin").isNull());
+        QVERIFY(reply.header("vary").isNull());
+        const Reply preflight =
+            request(m_port, "OPTIONS", "/socket.io/?EIO=4&transport=polling",
+                    "Origin: " + ListedOrigin + "\r\nAccess-Control-Request-Method: POST\r\n");
+        QVERIFY(preflight.status != 204);
+        QVERIFY(preflight.header("access-control-allow-origin").isNull());
+    }
+
+    // Every answer carries the CORS headers, errors included, so that a browser lets the page
+    // read why it was refused.
+    void corsOnEveryAnswer_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QByteArray>("extra");
+        QTest::addColumn<int>("status");
+        const QByteArray none;
+        QTest::addRow("GET /healthz") << QByteArray("GET") << QByteArray("/healthz") << none << 200;
+        QTest::addRow("GET /") << QByteArray("GET") << QByteArray("/") << none << 200;
+        QTest::addRow("client bundle")
+            << QByteArray("GET") << QByteArray("/socket.io/socket.io.js") << none << 200;
+        QTest::addRow("client bundle 304")
+            << QByteArray("GET") << QByteArray("/socket.io/socket.io.js")
+            << QByteArray("If-None-Match: *\r\n") << 304;
+        QTest::addRow("404") << QByteArray("GET") << QByteArray("/nope") << none << 404;
+        QTest::addRow("405") << QByteArray("DELETE") << QByteArray("/healthz") << none << 405;
+        QTest::addRow("Engine.IO 400 unsupported version")
+            << QByteArray("GET") << QByteArray("/socket.io/?EIO=3&transport=polling") << none
+            << 400;
+        QTest::addRow("Engine.IO 400 unknown transport")
+            << QByteArray("GET") << QByteArray("/socket.io/?EIO=4&transport=carrier-pigeon") << none
+            << 400;
+        QTest::addRow("refused upgrade 400")
+            << QByteArray("GET") << QByteArray("/socket.io/?EIO=4&transport=websocket&sid=nope")
+            << QByteArray("Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Version: 13\r\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+            << 400;
+    }
+
+    void corsOnEveryAnswer()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(QByteArray, target);
+        QFETCH(QByteArray, extra);
+        QFETCH(int, status);
+        const quint16 any = m_anyOrigin->server()->serverPort();
+        const quint16 listed = m_listed->server()->serverPort();
+
+        // '*': any origin, never with credentials (a browser refuses the two together).
+        Reply reply = request(any, method, target, "Origin: http://anywhere.example\r\n" + extra);
+        QCOMPARE(reply.status, status);
+        QCOMPARE(reply.header("access-control-allow-origin"), "*");
+        QVERIFY(reply.header("access-control-allow-credentials").isNull());
+
+        // Listed origins: the request's own, with credentials, and a Vary for caches.
+        for (const QByteArray &origin : {ListedOrigin, OtherListedOrigin}) {
+            reply = request(listed, method, target, "Origin: " + origin + "\r\n" + extra);
+            QCOMPARE(reply.status, status);
+            QCOMPARE(reply.header("access-control-allow-origin"), origin);
+            QCOMPARE(reply.header("access-control-allow-credentials"), "true");
+            QCOMPARE(reply.header("vary"), "Origin");
+        }
+
+        // An origin not listed, or none: the answer, but nothing that lets a page read it.
+        for (const QByteArray &header :
+             {QByteArray("Origin: http://evil.example\r\n"),
+              QByteArray("Origin: http://app.example:8080\r\n"), QByteArray()}) {
+            reply = request(listed, method, target, header + extra);
+            QCOMPARE(reply.status, status);
+            QVERIFY(reply.header("access-control-allow-origin").isNull());
+            QVERIFY(reply.header("access-control-allow-credentials").isNull());
+            QCOMPARE(reply.header("vary"), "Origin");
+        }
+    }
+
+    void corsPreflight_data()
+    {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addRow("Engine.IO path") << QByteArray("/socket.io/?EIO=4&transport=polling&t=x");
+        QTest::addRow("a route") << QByteArray("/healthz");
+        QTest::addRow("no such path") << QByteArray("/nope");
+    }
+
+    void corsPreflight()
+    {
+        QFETCH(QByteArray, target);
+        const QByteArray asks = "Access-Control-Request-Method: POST\r\n"
+                                "Access-Control-Request-Headers: content-type, x-token\r\n";
+        Reply reply = request(m_listed->server()->serverPort(), "OPTIONS", target,
+                              "Origin: " + ListedOrigin + "\r\n" + asks);
+        QCOMPARE(reply.status, 204);
+        QVERIFY(reply.body.isEmpty());
+        QCOMPARE(reply.header("access-control-allow-origin"), ListedOrigin);
+        QCOMPARE(reply.header("access-control-allow-credentials"), "true");
+        QCOMPARE(reply.header("access-control-allow-methods"), "GET, HEAD, POST, OPTIONS");
+        QCOMPARE(reply.header("access-control-allow-headers"), "content-type, x-token");
+        QVERIFY(reply.header("access-control-max-age").toInt() > 0);
+        QVERIFY(reply.header("vary").contains("Origin"));
+
+        reply = request(m_anyOrigin->server()->serverPort(), "OPTIONS", target,
+                        "Origin: http://anywhere.example\r\n" + asks);
+        QCOMPARE(reply.status, 204);
+        QCOMPARE(reply.header("access-control-allow-origin"), "*");
+        QVERIFY(reply.header("access-control-allow-credentials").isNull());
+        QCOMPARE(reply.header("access-control-allow-methods"), "GET, HEAD, POST, OPTIONS");
+
+        // A preflight from an origin not listed is answered without leave to go on.
+        reply = request(m_listed->server()->serverPort(), "OPTIONS", target,
+                        "Origin: http://evil.example\r\n" + asks);
+        QCOMPARE(reply.status, 204);
+        QVERIFY(reply.header("access-control-allow-origin").isNull());
+        QVERIFY(reply.header("access-control-allow-credentials").isNull());
+    }
+
+    // An OPTIONS that is no preflight is an ordinary request (and an ordinary 405 or 404).
+    void optionsWithoutPreflight()
+    {
+        const Reply reply = request(m_listed->server()->serverPort(), "OPTIONS", "/healthz",
+                                    "Origin: " + ListedOrigin + "\r\n");
+        QCOMPARE(reply.status, 405);
+        QCOMPARE(reply.header("access-control-allow-origin"), ListedOrigin);
+    }
+
 private:
     // TCP connections the node holds: its QTcpSockets on the Qt layer (LeakSanitizer cannot
     // see them, they are reachable), its NetConnections on the epoll layer.
@@ -256,6 +530,8 @@ private:
     }
 
     std::unique_ptr<Node> m_node;
+    std::unique_ptr<Node> m_anyOrigin; // --cors-origin '*'
+    std::unique_ptr<Node> m_listed;    // --cors-origin with two origins
     quint16 m_port = 0;
 };
 

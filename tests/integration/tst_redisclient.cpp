@@ -1,5 +1,6 @@
 // The Redis client against a real redis-server: replies, auth, databases, unix sockets,
 // pub/sub, timeouts, Redis going away and coming back, and deletion from inside callbacks.
+#include "rediscall.h"
 #include "redisserver.h"
 
 #include "switchboard/redisclient.h"
@@ -20,25 +21,6 @@ using switchboard::redis::Subscriber;
 using switchboard::redis::Url;
 
 namespace {
-
-Url parsed(const QString &text)
-{
-    const auto url = Url::parse(text);
-    if (!url.ok())
-        qWarning("%s", qPrintable(url.error()));
-    return url.value();
-}
-
-// Sends a command and runs the event loop until its reply arrives.
-Reply call(Connection &connection, const QList<QByteArray> &args, int timeoutMs = 5000)
-{
-    // Shared, so that a reply after the timeout does not write into a dead stack frame.
-    auto result = std::make_shared<std::optional<Reply>>();
-    connection.command(args, [result](const Reply &reply) { *result = reply; });
-    if (!QTest::qWaitFor([&result] { return result->has_value(); }, timeoutMs))
-        return Reply::error(QStringLiteral("test: no reply within %1 ms").arg(timeoutMs));
-    return **result;
-}
 
 Reply status(const char *text)
 {
@@ -102,7 +84,7 @@ template <typename Client>
 std::unique_ptr<Client> connectedClient(const QString &url, const Options &options = {},
                                         const std::function<void(Client &)> &before = {})
 {
-    auto client = std::make_unique<Client>(parsed(url), options);
+    auto client = std::make_unique<Client>(parseUrl(url), options);
     if (before)
         before(*client);
     QSignalSpy connected(client.get(), &Client::connected);
@@ -279,7 +261,7 @@ void TestRedisClient::largeValue()
 
 void TestRedisClient::lastRoundTrip()
 {
-    Connection connection(parsed(m_redis->url()));
+    Connection connection(parseUrl(m_redis->url()));
     QCOMPARE(connection.lastRoundTripMs(), -1);
     QSignalSpy connected(&connection, &Connection::connected);
     connection.start();
@@ -324,7 +306,7 @@ void TestRedisClient::passwordAuth()
     QCOMPARE_REPLY(call(*connection, {"SET", "k", "v"}), status("OK"));
     QCOMPARE_REPLY(call(*connection, {"GET", "k"}), string("v"));
 
-    Connection wrong(parsed(QStringLiteral("redis://:nope@127.0.0.1:%1").arg(redis.port())));
+    Connection wrong(parseUrl(QStringLiteral("redis://:nope@127.0.0.1:%1").arg(redis.port())));
     QSignalSpy wrongConnected(&wrong, &Connection::connected);
     wrong.start();
     QTRY_VERIFY2(wrong.lastError().contains(QStringLiteral("WRONGPASS")),
@@ -342,7 +324,7 @@ void TestRedisClient::passwordAuth()
     QVERIFY(!wrongConnected.wait(500)); // it keeps trying, and keeps failing
     QVERIFY(!wrong.isConnected());
 
-    Connection none(parsed(redis.url()));
+    Connection none(parseUrl(redis.url()));
     none.start();
     QTRY_VERIFY2(none.lastError().contains(QStringLiteral("NOAUTH")), qPrintable(none.lastError()));
     QVERIFY(!none.isConnected());
@@ -360,7 +342,8 @@ void TestRedisClient::aclUserAuth()
     QVERIFY(connection);
     QCOMPARE_REPLY(call(*connection, {"ACL", "WHOAMI"}), string("alice"));
 
-    Connection wrong(parsed(QStringLiteral("redis://alice:wrong@127.0.0.1:%1").arg(redis.port())));
+    Connection wrong(
+        parseUrl(QStringLiteral("redis://alice:wrong@127.0.0.1:%1").arg(redis.port())));
     wrong.start();
     QTRY_VERIFY2(wrong.lastError().contains(QStringLiteral("WRONGPASS")),
                  qPrintable(wrong.lastError()));
@@ -369,7 +352,7 @@ void TestRedisClient::aclUserAuth()
     QVERIFY2(refused.string.startsWith("not connected to Redis at redis://alice:***@"),
              refused.string);
 
-    Connection nobody(parsed(QStringLiteral("redis://bob:x@127.0.0.1:%1").arg(redis.port())));
+    Connection nobody(parseUrl(QStringLiteral("redis://bob:x@127.0.0.1:%1").arg(redis.port())));
     nobody.start();
     QTRY_VERIFY2(nobody.lastError().contains(QStringLiteral("WRONGPASS")),
                  qPrintable(nobody.lastError()));
@@ -388,7 +371,7 @@ void TestRedisClient::selectDb()
     QCOMPARE_REPLY(call(*db0, {"GET", "dbkey"}), Reply());
     QVERIFY(call(*db3, {"CLIENT", "INFO"}).string.contains(" db=3 "));
 
-    auto missing = std::make_unique<Connection>(parsed(m_redis->url() + QStringLiteral("/999")));
+    auto missing = std::make_unique<Connection>(parseUrl(m_redis->url() + QStringLiteral("/999")));
     missing->start();
     QTRY_VERIFY2(missing->lastError().contains(QStringLiteral("SELECT 999")),
                  qPrintable(missing->lastError()));
@@ -405,7 +388,7 @@ void TestRedisClient::unixSocket()
     const QByteArray info = call(*connection, {"CLIENT", "INFO"}).string;
     QVERIFY2(info.contains(" db=2 ") && info.contains("redis.sock"), info);
 
-    Subscriber subscriber(parsed(redis.unixUrl()));
+    Subscriber subscriber(parseUrl(redis.unixUrl()));
     subscriber.subscribe("over-unix");
     QSignalSpy connected(&subscriber, &Subscriber::connected);
     QSignalSpy messages(&subscriber, &Subscriber::message);
@@ -538,7 +521,7 @@ void TestRedisClient::unsubscribeDropsMessagesInFlight()
 void TestRedisClient::commandsWhileDown()
 {
     const quint16 closedPort = RedisServer::freePort();
-    Connection connection(parsed(QStringLiteral("redis://127.0.0.1:%1").arg(closedPort)));
+    Connection connection(parseUrl(QStringLiteral("redis://127.0.0.1:%1").arg(closedPort)));
 
     std::optional<Reply> beforeStart;
     connection.command({"PING"}, [&](const Reply &reply) { beforeStart = reply; });
@@ -577,7 +560,7 @@ void TestRedisClient::connectTimeout()
     Options options;
     options.connectTimeoutMs = 300;
     options.commandTimeoutMs = 500;
-    Connection connection(parsed(QStringLiteral("redis://127.0.0.1:%1").arg(silent.serverPort())),
+    Connection connection(parseUrl(QStringLiteral("redis://127.0.0.1:%1").arg(silent.serverPort())),
                           options);
     QSignalSpy connected(&connection, &Connection::connected);
     connection.start();
@@ -689,8 +672,8 @@ void TestRedisClient::deleteConnectionInReplyCallback()
     QCOMPARE(replies, 1);
 
     // The same with the error reply of a connection that is down.
-    auto *down =
-        new Connection(parsed(QStringLiteral("redis://127.0.0.1:%1").arg(RedisServer::freePort())));
+    auto *down = new Connection(
+        parseUrl(QStringLiteral("redis://127.0.0.1:%1").arg(RedisServer::freePort())));
     QPointer<Connection> downGuard(down);
     down->start();
     for (int i = 0; i < 3; ++i)
@@ -700,7 +683,7 @@ void TestRedisClient::deleteConnectionInReplyCallback()
 
 void TestRedisClient::deleteConnectionInSignals()
 {
-    auto *connection = new Connection(parsed(m_redis->url()));
+    auto *connection = new Connection(parseUrl(m_redis->url()));
     QPointer<Connection> guard(connection);
     bool queued = false;
     connect(connection, &Connection::connected, this, [&] {
@@ -750,7 +733,7 @@ void TestRedisClient::deleteAtAnyMoment()
     // Right after start (connecting), with commands in flight, and while waiting to reconnect.
     delete connectedClient<Connection>(m_redis->url()).release();
     {
-        Connection connecting(parsed(m_redis->url()));
+        Connection connecting(parseUrl(m_redis->url()));
         connecting.start();
     }
     {
@@ -760,7 +743,7 @@ void TestRedisClient::deleteAtAnyMoment()
             busy->command({"INCR", "busy"}, [](const Reply &) { QFAIL("called after delete"); });
     }
     {
-        Subscriber subscribing(parsed(m_redis->url()));
+        Subscriber subscribing(parseUrl(m_redis->url()));
         subscribing.subscribe("x");
         subscribing.start();
         QVERIFY(QTest::qWaitFor([&] { return subscribing.isConnected(); }, 5000));
@@ -768,12 +751,12 @@ void TestRedisClient::deleteAtAnyMoment()
     }
     {
         Connection waiting(
-            parsed(QStringLiteral("redis://127.0.0.1:%1").arg(RedisServer::freePort())));
+            parseUrl(QStringLiteral("redis://127.0.0.1:%1").arg(RedisServer::freePort())));
         waiting.start();
         QTRY_VERIFY(!waiting.lastError().isEmpty());
     }
     {
-        Connection resolving(parsed(QStringLiteral("redis://localhost:%1").arg(m_redis->port())));
+        Connection resolving(parseUrl(QStringLiteral("redis://localhost:%1").arg(m_redis->port())));
         resolving.start();
     }
     auto viaName =

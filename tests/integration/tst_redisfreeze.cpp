@@ -11,6 +11,7 @@
 // connection was dropped.
 #include "nodeprocess.h"
 #include "rawclient.h"
+#include "rediscall.h"
 #include "redisserver.h"
 
 #include "switchboard/redisclient.h"
@@ -34,21 +35,6 @@ constexpr int kRedisTimeoutMs = 1000; // --redis-timeout of the nodes under test
 constexpr int kShortFreezeMs = 3000;
 constexpr int kLongFreezeMs = 10000; // the freeze of issue 11, row 9
 constexpr int kSendEveryMs = 100;
-
-redis::Url parseUrl(const QString &text)
-{
-    return redis::Url::parse(text).value();
-}
-
-redis::Reply call(redis::Connection &connection, const QList<QByteArray> &args,
-                  int timeoutMs = 5000)
-{
-    auto result = std::make_shared<std::optional<redis::Reply>>();
-    connection.command(args, [result](const redis::Reply &reply) { *result = reply; });
-    if (!QTest::qWaitFor([&result] { return result->has_value(); }, timeoutMs))
-        return redis::Reply::error(QStringLiteral("test: no reply within %1 ms").arg(timeoutMs));
-    return **result;
-}
 
 // The pid of the server behind `url`, from INFO: the fixture does not expose its process.
 qint64 serverPid(const QString &url)

@@ -34,6 +34,7 @@ struct Expected
     qint64 maxBuffered = 1024 * 1024;
     QStringList redact{u"token"_s, u"password"_s, u"secret"_s, u"jwt"_s};
     QStringList secrets; // the auth token, when there is one
+    QList<QByteArray> corsOrigins;
 };
 
 template <typename Change> Expected expect(Change change)
@@ -270,6 +271,21 @@ void TestNodeConfig::parse_data()
         << expect([](Expected &e) {
                e.namespaces = {u"/chat"_s, u"/admin"_s};
            });
+    QTest::addRow("--cors-origin *") << QStringList{u"--cors-origin"_s, u"*"_s} << none << noIni
+                                     << expect([](Expected &e) { e.corsOrigins = {"*"}; });
+    QTest::addRow("--cors-origin list")
+        << QStringList{u"--cors-origin"_s, u"https://App.example, http://localhost:8080"_s} << none
+        << noIni << expect([](Expected &e) {
+               e.corsOrigins = {"https://app.example", "http://localhost:8080"};
+           });
+    QTest::addRow("SWITCHBOARD_CORS_ORIGIN")
+        << none << QStringList{u"SWITCHBOARD_CORS_ORIGIN=http://a.example"_s} << noIni
+        << expect([](Expected &e) { e.corsOrigins = {"http://a.example"}; });
+    QTest::addRow("INI cors-origin list")
+        << none << none << QByteArray("[node]\ncors-origin=http://a.example,http://b.example\n")
+        << expect([](Expected &e) {
+               e.corsOrigins = {"http://a.example", "http://b.example"};
+           });
     // main.cpp turns commas in the rules into line breaks, so lists are the normal case.
     QTest::addRow("INI log rules list")
         << none << none
@@ -316,6 +332,7 @@ void TestNodeConfig::parse()
     QCOMPARE(config.server.engine.maxBufferedBytes, expected.maxBuffered);
     QCOMPARE(config.redaction.authFields, expected.redact);
     QCOMPARE(config.redaction.secrets, expected.secrets);
+    QCOMPARE(config.cors.origins, expected.corsOrigins);
     QCOMPARE(config.configFile.isEmpty(), ini.isEmpty());
 }
 
@@ -371,6 +388,14 @@ void TestNodeConfig::rejects_data()
         << none << none << QByteArray("[node]\nnamespaces=chat\n") << u"--namespaces"_s;
     QTest::addRow("path without slash")
         << QStringList{u"--path"_s, u"socket.io"_s} << none << noIni << u"--path"_s;
+    QTest::addRow("cors-origin with a path")
+        << QStringList{u"--cors-origin"_s, u"https://app.example/chat"_s} << none << noIni
+        << u"--cors-origin"_s;
+    QTest::addRow("cors-origin without a scheme")
+        << QStringList{u"--cors-origin"_s, u"app.example"_s} << none << noIni << u"--cors-origin"_s;
+    QTest::addRow("cors-origin * among origins")
+        << QStringList{u"--cors-origin"_s, u"*,https://app.example"_s} << none << noIni
+        << u"--cors-origin"_s;
     QTest::addRow("host not an address")
         << QStringList{u"--host"_s, u"not-an-ip"_s} << none << noIni << u"--host"_s;
     QTest::addRow("unknown option") << QStringList{u"--bogus"_s} << none << noIni << u"bogus"_s;
