@@ -2,18 +2,23 @@
 
 #include "switchboard/ids.h"
 #include "switchboard/logging.h"
+#include "switchboard/pollingtransport.h"
 
 namespace switchboard {
 
 EngineConnection::EngineConnection(Transport *transport, const EngineOptions &options,
-                                   TrafficCounters *traffic, QObject *parent)
-    : QObject(parent), m_transport(transport), m_handshake(transport->handshake()),
-      m_options(options), m_sid(randomId()), m_heartbeat([this] { onHeartbeat(); }),
-      m_traffic(traffic)
+                                   TrafficCounters *traffic, PollingTransport *polling,
+                                   QObject *parent)
+    : QObject(parent), m_transport(transport), m_polling(polling),
+      m_upgradeTimeout([this] { dropProbe(QStringLiteral("upgrade timeout"), 1000); }),
+      m_handshake(transport->handshake()), m_options(options), m_sid(randomId()),
+      m_heartbeat([this] { onHeartbeat(); }), m_traffic(traffic)
 {
     transport->setHandler(this);
     engineio::OpenInfo open;
     open.sid = m_sid;
+    if (polling && options.offerUpgrade)
+        open.upgrades = QStringList{QStringLiteral("websocket")};
     open.pingInterval = options.pingInterval;
     open.pingTimeout = options.pingTimeout;
     open.maxPayload = options.maxPayload;
@@ -24,8 +29,80 @@ EngineConnection::EngineConnection(Transport *transport, const EngineOptions &op
 
 EngineConnection::~EngineConnection()
 {
+    if (Transport *probe = std::exchange(m_probe, nullptr))
+        probe->dispose(1001, QStringLiteral("server going away"));
     if (Transport *transport = std::exchange(m_transport, nullptr))
         transport->dispose(1001, QStringLiteral("server going away"));
+}
+
+bool EngineConnection::probe(Transport *websocket)
+{
+    if (!m_open || !m_polling || m_probe)
+        return false;
+    m_probe = websocket;
+    m_probed = false;
+    websocket->setHandler(&m_probeHandler);
+    m_upgradeTimeout.arm(m_options.upgradeTimeout);
+    qCDebug(lcEngineIo) << "probe" << m_sid << websocket->handshake().address;
+    return true;
+}
+
+void EngineConnection::Probe::transportText(const QByteArray &utf8)
+{
+    EngineConnection *s = m_session;
+    s->m_traffic->bytesIn += quint64(utf8.size());
+    if (utf8 == "2probe" && !s->m_probed) {
+        s->m_probed = true;
+        s->m_traffic->bytesOut += 6;
+        s->m_probe->sendText(QByteArrayLiteral("3probe"));
+        // The parked GET is answered with a noop, so that the client can pause polling.
+        s->m_polling->setUpgrading(true);
+    } else if (utf8 == "5" && s->m_probed) {
+        s->switchToProbe();
+    } else {
+        s->dropProbe(QStringLiteral("unexpected %1 on the probe").arg(quoted(utf8, 40)), 1002);
+    }
+}
+
+void EngineConnection::Probe::transportBinary(const QByteArray &)
+{
+    m_session->dropProbe(QStringLiteral("binary frame on the probe"), 1002);
+}
+
+void EngineConnection::Probe::transportClosed(const QString &reason, bool)
+{
+    // The transport is gone or answers with its own close: disposed all the same.
+    m_session->dropProbe(reason, 1000);
+}
+
+void EngineConnection::dropProbe(const QString &why, quint16 code)
+{
+    m_upgradeTimeout.disarm();
+    Transport *probe = std::exchange(m_probe, nullptr);
+    if (!probe)
+        return;
+    qCDebug(lcEngineIo).noquote() << "upgrade of" << m_sid << "abandoned -" << quoted(why, 200);
+    probe->dispose(code, why);
+    if (m_polling)
+        m_polling->setUpgrading(false);
+}
+
+void EngineConnection::switchToProbe()
+{
+    m_upgradeTimeout.disarm();
+    Transport *websocket = std::exchange(m_probe, nullptr);
+    // What polling had not handed over yet goes first, in order: nothing lost, nothing twice.
+    const QList<WireFrames> unsent = std::exchange(m_polling, nullptr)->discard();
+    m_transport = websocket;
+    websocket->setHandler(this);
+    for (const WireFrames &frames : unsent) {
+        if (frames.binaries.isEmpty())
+            websocket->sendText(frames.text);
+        else
+            websocket->send(frames);
+    }
+    qCDebug(lcEngineIo) << "upgraded" << m_sid << "to websocket," << unsent.size()
+                        << "queued packets moved";
 }
 
 void EngineConnection::onHeartbeat()
@@ -129,6 +206,9 @@ void EngineConnection::end(const QString &reason, bool error, quint16 code)
         return;
     m_open = false;
     m_heartbeat.disarm();
+    m_upgradeTimeout.disarm();
+    if (Transport *probe = std::exchange(m_probe, nullptr))
+        probe->dispose(code, reason);
     // Reasons may quote what the client sent: one line, capped.
     if (error)
         qCWarning(lcEngineIo).noquote()
@@ -136,6 +216,7 @@ void EngineConnection::end(const QString &reason, bool error, quint16 code)
     else
         qCDebug(lcEngineIo).noquote()
             << "closing" << m_sid << "from" << m_handshake.address << "-" << quoted(reason, 300);
+    m_polling = nullptr;
     if (Transport *transport = std::exchange(m_transport, nullptr))
         transport->dispose(code, reason);
     Q_EMIT closed(reason);

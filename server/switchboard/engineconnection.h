@@ -1,6 +1,6 @@
 // One Engine.IO v4 session: the open packet, the server-driven heartbeat, message framing,
-// and closing with a reason that is logged once. It moves packets through a Transport and
-// never knows which one.
+// the upgrade from long-polling to WebSocket, and closing with a reason that is logged once.
+// It moves packets through a Transport; only the upgrade knows that one polls.
 #pragma once
 
 #include "switchboard/bounds.h"
@@ -19,7 +19,13 @@ struct EngineOptions
     qint64 maxPayload = 1000000;
     // A peer that reads slower than we write is cut off past this many queued bytes.
     qint64 maxBufferedBytes = 1024 * 1024;
+    // A polling session offers the WebSocket upgrade (`upgrades:["websocket"]`).
+    bool offerUpgrade = true;
+    // How long a WebSocket probe may take to send its upgrade packet (engine.io's).
+    int upgradeTimeout = 10000;
 };
+
+class PollingTransport;
 
 // Totals over every connection of a server, for presence and metrics.
 struct TrafficCounters
@@ -35,9 +41,9 @@ class EngineConnection : public QObject, private TransportHandler
 {
     Q_OBJECT
 public:
-    // Takes `transport` over.
+    // Takes `transport` over; `polling` is the same transport when the session polls.
     EngineConnection(Transport *transport, const EngineOptions &options, TrafficCounters *traffic,
-                     QObject *parent = nullptr);
+                     PollingTransport *polling = nullptr, QObject *parent = nullptr);
     ~EngineConnection() override;
 
     const QString &sid() const { return m_sid; }
@@ -47,6 +53,11 @@ public:
     qint64 bufferedBytes() const { return m_transport ? m_transport->bufferedBytes() : 0; }
 
     void send(const WireFrames &frames);
+    // A WebSocket opened with this session's sid: it becomes the transport once it probed
+    // ("2probe", "3probe") and asked for the switch ("5"). False (the caller disposes of it)
+    // when this session does not poll or probes already.
+    bool probe(Transport *websocket);
+    bool isPolling() const { return m_polling != nullptr; }
     // Closes the WebSocket; `reason` is what `closed` reports. `error` logs it as a warning.
     void close(const QString &reason, bool error = false);
 
@@ -55,6 +66,19 @@ Q_SIGNALS:
     void closed(const QString &reason);
 
 private:
+    // Receives what the probing WebSocket sends before the switch.
+    class Probe final : public TransportHandler
+    {
+    public:
+        explicit Probe(EngineConnection *session) : m_session(session) {}
+        void transportText(const QByteArray &utf8) override;
+        void transportBinary(const QByteArray &) override;
+        void transportClosed(const QString &reason, bool error) override;
+
+    private:
+        EngineConnection *m_session;
+    };
+
     void transportText(const QByteArray &utf8) override;
     void transportBinary(const QByteArray &data) override;
     void transportClosed(const QString &reason, bool error) override;
@@ -62,8 +86,16 @@ private:
     void onHeartbeat();
     // The one way a session ends, whoever ended it; `code` is what the transport closes with.
     void end(const QString &reason, bool error, quint16 code);
+    void switchToProbe();
+    // The probe failed or is no longer wanted: polling goes on.
+    void dropProbe(const QString &why, quint16 code);
 
     Transport *m_transport;
+    PollingTransport *m_polling; // m_transport while it polls, else null
+    Transport *m_probe = nullptr;
+    bool m_probed = false; // the probe answered "3probe"
+    Probe m_probeHandler{this};
+    Deadline m_upgradeTimeout;
     HandshakeRecord m_handshake;
     EngineOptions m_options;
     QString m_sid;

@@ -1,6 +1,7 @@
 #include "switchboard/httpfront.h"
 
 #include "switchboard/logging.h"
+#include "switchboard/pollingexchange.h"
 #include "switchboard/websocket.h"
 
 #include <QJsonDocument>
@@ -240,6 +241,29 @@ std::optional<HttpResponse> HttpFront::checkUpgrade(const HttpRequest &request) 
                                  << (why.isEmpty() ? QString::fromUtf8(refusal->body) : why);
     }
     return refusal;
+}
+
+void HttpFront::handle(const HttpRequest &request, HttpExchange *exchange) const
+{
+    const bool engineIo = request.path == m_engineIoPath || request.path + u'/' == m_engineIoPath;
+    // Preflights and other methods without an Engine.IO meaning are respond()'s.
+    if (!engineIo || !m_engineHandler || request.method == "OPTIONS") {
+        exchange->reply(respond(request));
+        return;
+    }
+    // Every answer to it carries the CORS headers, a parked GET's too.
+    HttpResponse cors;
+    addCorsHeaders(cors, request);
+    exchange->setHeaders(std::move(cors.headers));
+    qCDebug(lcHttp).noquote() << quoted(request.method, 20) << quoted(request.target);
+    m_engineHandler(request, exchange);
+}
+
+void HttpFront::bodyRefused(const HttpRequest &request) const
+{
+    const bool engineIo = request.path == m_engineIoPath || request.path + u'/' == m_engineIoPath;
+    if (engineIo && m_bodyRefusal)
+        m_bodyRefusal(request);
 }
 
 HttpResponse HttpFront::respond(const HttpRequest &request) const

@@ -67,6 +67,7 @@ struct CorsOptions
     static std::optional<CorsOptions> parse(const QString &text, QString &error);
 };
 
+class HttpExchange;
 class Transport;
 
 struct HttpRequest
@@ -147,6 +148,17 @@ public:
 
     void route(const QByteArray &method, const QString &path, Handler handler);
     void setEngineIoPath(const QString &path, UpgradeCheck check);
+    // Requests at the Engine.IO path that are not upgrades (long-polling) go to `handler`,
+    // which answers through the exchange at once or later (a parked GET).
+    using EngineHandler = std::function<void(const HttpRequest &, HttpExchange *)>;
+    void setEngineIoHandler(EngineHandler handler) { m_engineHandler = std::move(handler); }
+    // A request at the Engine.IO path refused for its body (413) goes to `handler`, so that
+    // the session it was for is closed.
+    using BodyRefusal = std::function<void(const HttpRequest &)>;
+    void setBodyRefusalHandler(BodyRefusal handler) { m_bodyRefusal = std::move(handler); }
+    // Answers a whole request that is not an upgrade through `exchange`, now or later.
+    void handle(const HttpRequest &request, HttpExchange *exchange) const;
+    void bodyRefused(const HttpRequest &request) const;
 
     // The answer to a whole request that is not an upgrade; logged at debug level.
     HttpResponse respond(const HttpRequest &request) const;
@@ -162,6 +174,8 @@ private:
     QHash<QString, QHash<QByteArray, Handler>> m_routes;
     QString m_engineIoPath;
     UpgradeCheck m_upgradeCheck;
+    EngineHandler m_engineHandler;
+    BodyRefusal m_bodyRefusal;
     CorsOptions m_cors;
     HttpLimits m_limits;
     BodyBudget m_bodyBudget;

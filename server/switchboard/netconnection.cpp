@@ -39,6 +39,8 @@ NetConnection::NetConnection(EpollFront *front, int fd, const QHostAddress &peer
 
 NetConnection::~NetConnection()
 {
+    if (std::exchange(m_awaiting, false))
+        abandon();
     if (m_fd >= 0) {
         m_front->poller()->remove(m_fd);
         ::close(m_fd);
@@ -49,6 +51,10 @@ void NetConnection::pollEvent(quint32 events)
 {
     if (m_phase == Phase::Dead)
         return;
+    if (m_awaiting && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+        // The client of a parked GET closed or went: engine.io ends the session then.
+        return lost(QStringLiteral("transport close"), false, 0);
+    }
     if (events & EPOLLOUT)
         flush();
     if (m_phase != Phase::Dead && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
@@ -156,6 +162,7 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
                    .arg(m_front->limits().maxHeaders));
         return data.size();
     case HttpRequestParser::State::TooLarge:
+        m_front->bodyRefused(m_http->take(m_peer)); // a polling session closes with its POST
         refuse(Bound::HttpBody, 413,
                QStringLiteral("body over %1 bytes").arg(m_front->limits().maxBodyBytes));
         return data.size();
@@ -170,17 +177,16 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
         answer(HttpResponse::error(400, QStringLiteral("Bad request")), false);
         return data.size();
     case HttpRequestParser::State::Request: {
-        const bool keepAlive = m_http->keepAlive();
+        m_answerKeepAlive = m_http->keepAlive();
         const HttpRequest request = m_http->take(m_peer);
+        m_answerHead = request.method == "HEAD";
         m_bodyDeadline = false;
-        answer(m_front->respond(request), keepAlive, request.method == "HEAD");
-        if (m_phase == Phase::Dead)
-            return used;
-        if (keepAlive)
-            m_idle.arm(m_front->idleTimeout());
-        // Pipelined requests wait while an answer is unsent: a client that never reads holds
-        // one answer and one read of requests, never more.
-        if (m_phase == Phase::Http && !m_output.isEmpty() && !m_closeAfterFlush) {
+        m_awaiting = true;
+        m_front->handle(request, this); // answered through deliver(), now or later
+        if (m_awaiting) {
+            // Parked (a long-polling GET): nothing more is read until it is answered, and the
+            // session's heartbeat, not the idle timeout, bounds the wait.
+            m_idle.disarm();
             m_readPaused = true;
             updateInterest();
         }
@@ -188,6 +194,34 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
     }
     }
     return used;
+}
+
+void NetConnection::deliver(const HttpResponse &response)
+{
+    if (!std::exchange(m_awaiting, false) || m_phase != Phase::Http)
+        return;
+    if (m_readPaused) {
+        // A parked request, answered from elsewhere (another connection's POST, a timer): the
+        // bytes go out at the end of the pass, and reading resumes once they are out.
+        queue(response.serialize(m_answerKeepAlive, m_answerHead));
+        if (!m_answerKeepAlive || m_peerDone)
+            closeAfterFlush();
+        else
+            m_idle.arm(m_front->idleTimeout());
+        deferFlush();
+        return;
+    }
+    answer(response, m_answerKeepAlive, m_answerHead);
+    if (m_phase != Phase::Http)
+        return;
+    if (m_answerKeepAlive)
+        m_idle.arm(m_front->idleTimeout());
+    // Pipelined requests wait while an answer is unsent: a client that never reads holds
+    // one answer and one read of requests, never more.
+    if (!m_output.isEmpty() && !m_closeAfterFlush) {
+        m_readPaused = true;
+        updateInterest();
+    }
 }
 
 void NetConnection::refuse(Bound bound, int status, const QString &why)
@@ -392,7 +426,9 @@ void NetConnection::updateInterest()
 {
     if (m_fd < 0)
         return;
+    // A parked request watches only for its client going away.
     const quint32 interest = (m_readPaused || m_peerDone ? 0u : quint32(EPOLLIN | EPOLLRDHUP)) |
+                             (m_awaiting ? quint32(EPOLLRDHUP) : 0u) |
                              (m_output.isEmpty() ? 0u : quint32(EPOLLOUT));
     if (interest == m_interest)
         return;
@@ -479,6 +515,8 @@ void NetConnection::destroy()
         return;
     const bool hadSession = m_handler != nullptr;
     m_phase = Phase::Dead;
+    if (std::exchange(m_awaiting, false))
+        abandon();
     m_http.reset(); // a body's share of the budget goes back now, not when the object is reaped
     m_idle.disarm();
     if (m_fd >= 0) {

@@ -1,5 +1,6 @@
-// One client connection of the epoll layer, a plain C++ object: HTTP requests first, then,
-// upgraded in place, a WebSocket that is the session's Transport. It keeps bytes only for an
+// One client connection of the epoll layer, a plain C++ object: HTTP requests first (one of
+// them may stay parked, a long-polling GET, as an HttpExchange), then, upgraded in place, a
+// WebSocket that is the session's Transport. It keeps bytes only for an
 // incomplete request or frame and for output the kernel did not take yet; reads go through
 // one buffer shared by the thread.
 #pragma once
@@ -7,6 +8,7 @@
 #include "switchboard/bounds.h"
 #include "switchboard/deadlines.h"
 #include "switchboard/poller.h"
+#include "switchboard/pollingexchange.h"
 #include "switchboard/transport.h"
 #include "switchboard/websocket.h"
 
@@ -24,7 +26,7 @@ class HttpRequestParser;
 struct HttpRequest;
 struct HttpResponse;
 
-class NetConnection : public PollHandler, public Transport
+class NetConnection : public PollHandler, public Transport, public HttpExchange
 {
 public:
     NetConnection(EpollFront *front, int fd, const QHostAddress &peer);
@@ -51,6 +53,7 @@ private:
         Dead
     };
 
+    void deliver(const HttpResponse &response) override;
     void onReadable();
     // Feeds what was read (or kept) to the HTTP parser or the WebSocket parser.
     void consume(QByteArrayView data);
@@ -79,10 +82,13 @@ private:
     Phase m_phase = Phase::Http;
     bool m_closeAfterFlush = false;
     bool m_peerGone = false;
-    bool m_peerDone = false;                   // half-closed by the peer: nothing more to read
-    bool m_readPaused = false;                 // an HTTP answer is unsent: pipelined requests wait
-    bool m_bodyDeadline = false;               // m_idle runs for a request body
-    bool m_dirty = false;                      // on the front's list of connections to flush
+    bool m_peerDone = false;        // half-closed by the peer: nothing more to read
+    bool m_readPaused = false;      // an HTTP answer is unsent: pipelined requests wait
+    bool m_bodyDeadline = false;    // m_idle runs for a request body
+    bool m_dirty = false;           // on the front's list of connections to flush
+    bool m_awaiting = false;        // a request is being answered (or parked) through deliver()
+    bool m_answerKeepAlive = false; // how that answer goes out
+    bool m_answerHead = false;
     std::unique_ptr<HttpRequestParser> m_http; // freed once upgraded
     websocket::Parser m_ws;
     QByteArray m_input; // unconsumed bytes: an incomplete request or frame

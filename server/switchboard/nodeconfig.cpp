@@ -41,6 +41,9 @@ constexpr Setting settings[] = {
     {"namespaces", nullptr, "patterns",
      "Comma-separated namespaces clients may use; '*' is a wildcard (default '*')."},
     {"path", nullptr, "path", "Engine.IO path (default /socket.io/)."},
+    {"transports", nullptr, "list",
+     "Engine.IO transports clients may use, comma-separated: polling (HTTP long-polling, "
+     "upgraded to WebSocket) and websocket (default polling,websocket)."},
     {"cors-origin", "SWITCHBOARD_CORS_ORIGIN", "origins",
      "Browser origins allowed cross-origin (CORS): '*' for any (without credentials), or a "
      "comma-separated list such as https://app.example.com (with credentials) (default: "
@@ -239,6 +242,20 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         else
             return bad(QStringLiteral("transport"),
                        QStringLiteral("'%1' is not epoll or qt").arg(transport));
+    }
+    if (values.contains(QStringLiteral("transports"))) {
+        server.transports.clear();
+        for (const QString &part :
+             values.value(QStringLiteral("transports")).split(u',', Qt::SkipEmptyParts)) {
+            const QString name = part.trimmed();
+            if (name != u"polling" && name != u"websocket")
+                return bad(QStringLiteral("transports"),
+                           QStringLiteral("'%1' is not polling or websocket").arg(name));
+            if (!server.transports.contains(name))
+                server.transports << name;
+        }
+        if (server.transports.isEmpty())
+            return bad(QStringLiteral("transports"), QStringLiteral("names no transport"));
     }
     if (values.contains(QStringLiteral("path"))) {
         server.path = values.value(QStringLiteral("path"));

@@ -2,6 +2,7 @@
 
 #include "switchboard/httprequestparser.h"
 #include "switchboard/logging.h"
+#include "switchboard/pollingexchange.h"
 #include "switchboard/qttransport.h"
 
 #include <QTcpServer>
@@ -24,7 +25,7 @@ constexpr int CloseGraceMs = 2000;
 // known not to be an upgrade, so an upgrade reaches QWebSocketServer untouched. Qt reads no
 // more than the parser can use: while an answer is unsent, pipelined requests wait in the
 // socket.
-class HttpConnection : public QObject
+class HttpConnection : public QObject, public HttpExchange
 {
 public:
     HttpConnection(QtHttpFront *front, QTcpSocket *socket)
@@ -34,8 +35,19 @@ public:
         socket->setReadBufferSize(front->limits().maxHeaderBytes + ReadAhead);
         connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
         connect(socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+        // The client of a parked GET went: its session is told at once.
+        connect(socket, &QTcpSocket::disconnected, this, [this] {
+            if (std::exchange(m_awaiting, false))
+                abandon();
+        });
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         m_idleTimer = startTimer(m_front->idleTimeout());
+    }
+
+    ~HttpConnection() override
+    {
+        if (std::exchange(m_awaiting, false))
+            abandon();
     }
 
     void timerEvent(QTimerEvent *event) override
@@ -108,6 +120,7 @@ public:
                                   .arg(m_front->limits().maxHeaderBytes)
                                   .arg(m_front->limits().maxHeaders));
             case HttpRequestParser::State::TooLarge:
+                m_front->bodyRefused(m_parser.take(m_socket->peerAddress()));
                 return refuse(
                     Bound::HttpBody, 413,
                     QStringLiteral("body over %1 bytes").arg(m_front->limits().maxBodyBytes));
@@ -124,10 +137,21 @@ public:
                 m_socket->skip(m_fed);
                 m_fed = 0;
                 m_bodyDeadline = false;
-                const bool keepAlive = m_parser.keepAlive();
+                m_answerKeepAlive = m_parser.keepAlive();
                 const HttpRequest request = m_parser.take(m_socket->peerAddress());
-                write(m_front->respond(request), keepAlive, request.method == "HEAD");
-                if (!keepAlive)
+                m_answerHead = request.method == "HEAD";
+                m_awaiting = true;
+                m_front->handle(request, this); // answered through deliver(), now or later
+                if (m_awaiting) {
+                    // Parked (a long-polling GET): nothing more is read until it is answered,
+                    // and the session's heartbeat bounds the wait.
+                    m_parked = true;
+                    m_paused = true;
+                    if (m_idleTimer)
+                        killTimer(std::exchange(m_idleTimer, 0));
+                    return;
+                }
+                if (!m_answerKeepAlive)
                     return;
                 restartTimer(m_front->idleTimeout());
                 // The next request waits until this answer is out.
@@ -140,6 +164,26 @@ public:
 
 private:
     QString peer() const { return m_socket->peerAddress().toString(); }
+
+    void deliver(const HttpResponse &response) override
+    {
+        if (!std::exchange(m_awaiting, false) || m_handedOff)
+            return;
+        if (!std::exchange(m_parked, false)) {
+            write(response, m_answerKeepAlive, m_answerHead);
+            return;
+        }
+        // Answered from elsewhere: Qt writes it from the event loop, and reading resumes once it
+        // is out (onBytesWritten).
+        m_socket->write(response.serialize(m_answerKeepAlive, m_answerHead));
+        if (!m_answerKeepAlive) {
+            m_handedOff = true;
+            m_socket->disconnectFromHost();
+            restartTimer(CloseGraceMs);
+            return;
+        }
+        restartTimer(m_front->idleTimeout());
+    }
 
     void restartTimer(int ms)
     {
@@ -204,7 +248,11 @@ private:
     HttpRequestParser m_parser;
     qsizetype m_fed = 0;
     bool m_handedOff = false;
-    bool m_paused = false;       // an answer is unsent: the next request waits
+    bool m_paused = false;   // an answer is unsent: the next request waits
+    bool m_awaiting = false; // a request is being answered through deliver()
+    bool m_parked = false;   // ... later: a long-polling GET
+    bool m_answerKeepAlive = false;
+    bool m_answerHead = false;
     bool m_bodyDeadline = false; // the timer runs for a request body
     int m_idleTimer = 0;
 };

@@ -14,14 +14,6 @@ namespace switchboard {
 
 namespace {
 
-HttpResponse engineIoError(int code, const char *message)
-{
-    QJsonObject obj{{QStringLiteral("code"), code},
-                    {QStringLiteral("message"), QString::fromLatin1(message)}};
-    return HttpResponse::json(code == 4 ? 403 : 400,
-                              QJsonDocument(obj).toJson(QJsonDocument::Compact));
-}
-
 // '*' stands for any run of characters, '/' included; everything else is literal.
 bool globMatch(const QString &pattern, const QString &name)
 {
@@ -52,6 +44,11 @@ Server::Server(ServerOptions options, QObject *parent)
     m_http->setLimits(limits);
     m_http->setBounds(&m_traffic.bounds);
     connect(m_http, &HttpFront::transportOpened, this, &Server::onTransport);
+    m_http->setEngineIoHandler([this](const HttpRequest &request, HttpExchange *exchange) {
+        onPollingRequest(request, exchange);
+    });
+    m_http->setBodyRefusalHandler([this](const HttpRequest &request) { onBodyRefused(request); });
+    m_options.engine.offerUpgrade = m_options.transports.contains(u"websocket");
     of(QStringLiteral("/"));
 }
 
@@ -137,24 +134,93 @@ QList<Namespace *> Server::namespaces() const
 
 std::optional<HttpResponse> Server::checkHandshake(const HttpRequest &request) const
 {
+    // In engine.io's order.
     const QString eio = request.query.queryItemValue(QStringLiteral("EIO"));
     const QString transport = request.query.queryItemValue(QStringLiteral("transport"));
     if (eio != u"4")
-        return engineIoError(5, "Unsupported protocol version");
-    if (transport != u"websocket")
-        return engineIoError(0, "Transport unknown");
+        return engineIoError(EngineIoError::UnsupportedProtocolVersion);
+    if (!m_options.transports.contains(transport))
+        return engineIoError(EngineIoError::UnknownTransport);
+    const QString sid = request.query.queryItemValue(QStringLiteral("sid"));
+    if (!sid.isEmpty()) {
+        const PollingTransport *polling = m_polling.find(sid);
+        if (!polling)
+            return engineIoError(EngineIoError::UnknownSid);
+        // A WebSocket with a sid is an upgrade of a polling session that is still open.
+        if (transport == u"websocket" &&
+            (!request.upgrade || !polling->session() || !polling->session()->isPolling()))
+            return engineIoError(EngineIoError::BadRequest);
+        if (transport == u"polling" && request.upgrade)
+            return engineIoError(EngineIoError::BadRequest);
+        return std::nullopt;
+    }
     if (request.method != "GET")
-        return engineIoError(2, "Bad handshake method");
-    if (request.query.hasQueryItem(QStringLiteral("sid")))
-        return engineIoError(1, "Session ID unknown");
-    if (!request.upgrade)
-        return engineIoError(3, "Bad request");
+        return engineIoError(EngineIoError::BadHandshakeMethod);
+    if (transport == u"websocket" && !request.upgrade)
+        return engineIoError(EngineIoError::BadRequest);
     return std::nullopt;
+}
+
+void Server::onPollingRequest(const HttpRequest &request, HttpExchange *exchange)
+{
+    if (const std::optional<HttpResponse> refusal = checkHandshake(request)) {
+        qCInfo(lcHttp).noquote() << "refused" << quoted(request.method, 20) << "from"
+                                 << request.peer.toString() << quoted(request.target)
+                                 << refusal->status << QString::fromUtf8(refusal->body);
+        exchange->reply(*refusal);
+        return;
+    }
+    const QString sid = request.query.queryItemValue(QStringLiteral("sid"));
+    if (sid.isEmpty()) {
+        // The handshake: its GET takes the open packet.
+        auto *transport = new PollingTransport(&m_polling, request);
+        auto *connection = new EngineConnection(transport, m_options.engine, &m_traffic, transport);
+        transport->attach(connection->sid(), connection);
+        addClient(connection);
+        transport->onGet(exchange);
+        return;
+    }
+    PollingTransport *transport = m_polling.find(sid);
+    if (request.method == "GET") {
+        transport->onGet(exchange);
+    } else if (request.method == "POST") {
+        transport->onPost(request, exchange);
+    } else {
+        exchange->reply(engineIoError(EngineIoError::BadRequest));
+        transport->fail(QStringLiteral("bad request: method %1 on a polling session")
+                            .arg(quoted(request.method, 20)));
+    }
+}
+
+void Server::onBodyRefused(const HttpRequest &request)
+{
+    const QString sid = request.query.queryItemValue(QStringLiteral("sid"));
+    if (PollingTransport *transport = sid.isEmpty() ? nullptr : m_polling.find(sid))
+        transport->fail(QStringLiteral("payload larger than maxPayload (%1 bytes)")
+                            .arg(m_options.engine.maxPayload));
 }
 
 void Server::onTransport(Transport *transport)
 {
-    auto *connection = new EngineConnection(transport, m_options.engine, &m_traffic);
+    const QString sid = QUrlQuery(QUrl::fromEncoded(transport->handshake().target))
+                            .queryItemValue(QStringLiteral("sid"));
+    if (!sid.isEmpty()) {
+        // An upgrade: the session may have ended since its request was checked.
+        PollingTransport *polling = m_polling.find(sid);
+        EngineConnection *session = polling ? polling->session() : nullptr;
+        if (!session || !session->probe(transport)) {
+            qCInfo(lcEngineIo).noquote()
+                << "refused upgrade of" << quoted(sid, 40) << "from"
+                << transport->handshake().address << "- the session is gone or probes already";
+            transport->dispose(1000, QStringLiteral("upgrade refused"));
+        }
+        return;
+    }
+    addClient(new EngineConnection(transport, m_options.engine, &m_traffic));
+}
+
+void Server::addClient(EngineConnection *connection)
+{
     auto *client = new Client(this, connection);
     m_clients.insert(client);
 }

@@ -4,6 +4,7 @@
 #include "switchboard/engineconnection.h"
 #include "switchboard/httpfront.h"
 #include "switchboard/namespace.h"
+#include "switchboard/pollingtransport.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -32,6 +33,9 @@ struct ServerOptions
     EngineOptions engine;
     int connectTimeout = 45000;
     QString path = QStringLiteral("/socket.io/");
+    // The Engine.IO transports clients may use: "polling" (long-polling, then the upgrade) and
+    // "websocket", as engine.io's `transports`.
+    QStringList transports = {QStringLiteral("polling"), QStringLiteral("websocket")};
     // Glob patterns ("*", "/org-*") of namespaces created on a client's first CONNECT.
     // Empty: only namespaces made with Server::of() exist.
     QStringList dynamicNamespaces;
@@ -98,6 +102,10 @@ private:
     // loop is back: the caller may be inside its adapter.
     void releaseNamespace(Namespace *nsp);
     void onTransport(Transport *transport);
+    // A request at the Engine.IO path that is not an upgrade: a polling handshake, GET or POST.
+    void onPollingRequest(const HttpRequest &request, HttpExchange *exchange);
+    void onBodyRefused(const HttpRequest &request);
+    void addClient(EngineConnection *connection);
     std::optional<HttpResponse> checkHandshake(const HttpRequest &request) const;
     void serveHealth();
 
@@ -106,6 +114,7 @@ private:
     AdapterFactory m_adapterFactory;
     QHash<QString, Namespace *> m_namespaces;
     QSet<Client *> m_clients;
+    PollingRegistry m_polling; // the polling sessions by sid
     QDateTime m_startTime;
     TrafficCounters m_traffic;
 };

@@ -38,6 +38,71 @@ Packet decodeBinary(const QByteArray &frame)
     return Packet{PacketType::Message, frame, true};
 }
 
+void appendTextToPayload(QByteArray &payload, QByteArrayView encodedText)
+{
+    if (!payload.isEmpty())
+        payload += PayloadSeparator;
+    payload += encodedText;
+}
+
+void appendToPayload(QByteArray &payload, const Packet &packet)
+{
+    if (!payload.isEmpty())
+        payload += PayloadSeparator;
+    if (packet.binary) {
+        payload += 'b';
+        payload += packet.data.toBase64();
+    } else {
+        payload += char('0' + int(packet.type));
+        payload += packet.data;
+    }
+}
+
+QByteArray encodePayload(const QList<Packet> &packets)
+{
+    QByteArray out;
+    for (const Packet &packet : packets)
+        appendToPayload(out, packet);
+    return out;
+}
+
+Decoded<QList<Packet>> decodePayload(QByteArrayView payload)
+{
+    using Result = Decoded<QList<Packet>>;
+    if (payload.isEmpty())
+        return Result::failure(QStringLiteral("empty payload"));
+    QList<Packet> packets;
+    qsizetype start = 0;
+    for (int index = 0;; ++index) {
+        qsizetype end = payload.indexOf(PayloadSeparator, start);
+        if (end < 0)
+            end = payload.size();
+        const QByteArrayView part = payload.sliced(start, end - start);
+        if (part.isEmpty())
+            return Result::failure(
+                QStringLiteral("empty packet at index %1 of the payload").arg(index));
+        if (part.front() == 'b') {
+            const auto decoded = QByteArray::fromBase64Encoding(
+                part.sliced(1).toByteArray(), QByteArray::AbortOnBase64DecodingErrors);
+            if (!decoded)
+                return Result::failure(
+                    QStringLiteral("invalid base64 in binary packet at index %1 of the payload")
+                        .arg(index));
+            packets.append(Packet{PacketType::Message, *decoded, true});
+        } else {
+            Decoded<Packet> packet = decodeText(part);
+            if (!packet)
+                return Result::failure(
+                    QStringLiteral("%1 at index %2 of the payload").arg(packet.error()).arg(index));
+            packets.append(std::move(*packet));
+        }
+        if (end == payload.size())
+            break;
+        start = end + 1;
+    }
+    return packets;
+}
+
 QByteArray encodeOpen(const OpenInfo &info)
 {
     // Written by hand so the keys keep the order every Engine.IO server sends them in.

@@ -1,9 +1,11 @@
-// Engine.IO v4 packets as carried by WebSocket frames: pure functions over bytes.
+// Engine.IO v4 packets as carried by WebSocket frames and by HTTP long-polling payloads: pure
+// functions over bytes.
 #pragma once
 
 #include "switchboard/decoded.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QStringList>
 
 namespace switchboard::engineio {
@@ -44,6 +46,18 @@ QByteArray encodeText(PacketType type, QByteArrayView data = {});
 
 Decoded<Packet> decodeText(QByteArrayView frame);
 Packet decodeBinary(const QByteArray &frame);
+
+// Long-polling payloads: packets joined by the record separator 0x1e; a binary message is
+// 'b' followed by its bytes in base64.
+constexpr char PayloadSeparator = '\x1e';
+QByteArray encodePayload(const QList<Packet> &packets);
+// Appends one packet to a payload being built (a separator first unless it is empty);
+// `encodedText` is a text packet as encode() made it.
+void appendToPayload(QByteArray &payload, const Packet &packet);
+void appendTextToPayload(QByteArray &payload, QByteArrayView encodedText);
+// Every packet of a payload, or the reason it is malformed (an empty packet, an unknown
+// type, invalid base64): a payload is accepted whole or not at all.
+Decoded<QList<Packet>> decodePayload(QByteArrayView payload);
 
 QByteArray encodeOpen(const OpenInfo &info);
 Decoded<OpenInfo> decodeOpen(QByteArrayView data);

@@ -298,8 +298,9 @@ private Q_SLOTS:
         QTest::addRow("unknown transport")
             << QByteArray("/socket.io/?EIO=4&transport=carrier-pigeon") << upgrade << 0
             << u"Transport unknown"_qs;
-        QTest::addRow("polling not served") << QByteArray("/socket.io/?EIO=4&transport=polling")
-                                            << QByteArray() << 0 << u"Transport unknown"_qs;
+        QTest::addRow("polling, unknown sid")
+            << QByteArray("/socket.io/?EIO=4&transport=polling&sid=abc") << QByteArray() << 1
+            << u"Session ID unknown"_qs;
         QTest::addRow("unknown sid") << QByteArray("/socket.io/?EIO=4&transport=websocket&sid=abc")
                                      << upgrade << 1 << u"Session ID unknown"_qs;
         QTest::addRow("websocket without upgrade")

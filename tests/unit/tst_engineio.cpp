@@ -1,4 +1,5 @@
-// Engine.IO v4 packet codec: every packet form, round trips, the open handshake and rejects.
+// Engine.IO v4 packet codec: every packet form, round trips, the open handshake, long-polling
+// payloads and rejects.
 #include "switchboard/engineio.h"
 #include "switchboard/ids.h"
 
@@ -16,6 +17,8 @@ namespace engineio = switchboard::engineio;
 Q_DECLARE_METATYPE(switchboard::engineio::Packet)
 Q_DECLARE_METATYPE(switchboard::engineio::PacketType)
 Q_DECLARE_METATYPE(switchboard::engineio::OpenInfo)
+using PacketList = QList<switchboard::engineio::Packet>;
+Q_DECLARE_METATYPE(PacketList)
 
 namespace switchboard::engineio {
 
@@ -80,6 +83,10 @@ private Q_SLOTS:
     void openRoundTrip();
     void decodeOpenRejects_data();
     void decodeOpenRejects();
+    void payload_data();
+    void payload();
+    void decodePayloadRejects_data();
+    void decodePayloadRejects();
     void typeName_data();
     void typeName();
     void randomIdShape();
@@ -347,6 +354,116 @@ void TestEngineIo::decodeOpenRejects()
     const auto decoded = engineio::decodeOpen(data);
     QVERIFY(!decoded.ok());
     QVERIFY(!decoded.error().isEmpty());
+}
+
+void TestEngineIo::payload_data()
+{
+    QTest::addColumn<PacketList>("packets");
+    QTest::addColumn<QByteArray>("payload");
+
+    const Packet open{PacketType::Open, designOpenFrame.mid(1), false};
+    QTest::addRow("open alone") << PacketList{open} << designOpenFrame;
+    QTest::addRow("one message") << PacketList{{PacketType::Message, "hello", false}}
+                                 << QByteArray("4hello");
+    QTest::addRow("empty message")
+        << PacketList{{PacketType::Message, {}, false}} << QByteArray("4");
+    QTest::addRow("ping") << PacketList{{PacketType::Ping, {}, false}} << QByteArray("2");
+    QTest::addRow("pong") << PacketList{{PacketType::Pong, {}, false}} << QByteArray("3");
+    QTest::addRow("close") << PacketList{{PacketType::Close, {}, false}} << QByteArray("1");
+    QTest::addRow("noop") << PacketList{{PacketType::Noop, {}, false}} << QByteArray("6");
+    QTest::addRow("upgrade") << PacketList{{PacketType::Upgrade, {}, false}} << QByteArray("5");
+    QTest::addRow("two messages") << PacketList{{PacketType::Message, "0", false},
+                                                {PacketType::Message, "2[\"a\"]", false}}
+                                  << QByteArray("40\x1e"
+                                                "42[\"a\"]");
+    QTest::addRow("every type") << PacketList{open,
+                                              {PacketType::Close, {}, false},
+                                              {PacketType::Ping, {}, false},
+                                              {PacketType::Pong, {}, false},
+                                              {PacketType::Message, "x", false},
+                                              {PacketType::Upgrade, {}, false},
+                                              {PacketType::Noop, {}, false}}
+                                << QByteArray(designOpenFrame + "\x1e"
+                                                                "1\x1e"
+                                                                "2\x1e"
+                                                                "3\x1e"
+                                                                "4x\x1e"
+                                                                "5\x1e"
+                                                                "6");
+    QTest::addRow("binary") << PacketList{{PacketType::Message,
+                                           QByteArrayLiteral("\x01\x02\x03\x04"), true}}
+                            << QByteArray("bAQIDBA==");
+    QTest::addRow("empty binary") << PacketList{{PacketType::Message, {}, true}} << QByteArray("b");
+    QTest::addRow("binary event with its attachment")
+        << PacketList{{PacketType::Message, R"(51-["ev",{"_placeholder":true,"num":0}])", false},
+                      {PacketType::Message, QByteArrayLiteral("\x00\xff"), true}}
+        << QByteArray(R"(451-["ev",{"_placeholder":true,"num":0}])"
+                      "\x1e"
+                      "bAP8=");
+    QTest::addRow("utf-8 message")
+        << PacketList{{PacketType::Message, utf8Text, false}} << QByteArray("4" + utf8Text);
+    QTest::addRow("message with a record separator escaped in JSON")
+        << PacketList{{PacketType::Message, R"(2["a\u001eb"])", false}}
+        << QByteArray(R"(42["a\u001eb"])");
+}
+
+void TestEngineIo::payload()
+{
+    QFETCH(PacketList, packets);
+    QFETCH(QByteArray, payload);
+
+    QCOMPARE(engineio::encodePayload(packets), payload);
+    const auto decoded = engineio::decodePayload(payload);
+    QVERIFY2(decoded.ok(), qPrintable(decoded.error()));
+    QCOMPARE(decoded.value(), packets);
+    QByteArray built, builtFromText;
+    for (const Packet &packet : packets) {
+        engineio::appendToPayload(built, packet);
+        if (packet.binary)
+            engineio::appendToPayload(builtFromText, packet);
+        else
+            engineio::appendTextToPayload(builtFromText, engineio::encode(packet));
+    }
+    QCOMPARE(built, payload);
+    QCOMPARE(builtFromText, payload);
+}
+
+void TestEngineIo::decodePayloadRejects_data()
+{
+    QTest::addColumn<QByteArray>("payload");
+    QTest::addColumn<QString>("mentions");
+
+    QTest::addRow("empty") << QByteArray() << QStringLiteral("empty payload");
+    QTest::addRow("separator alone")
+        << QByteArray("\x1e") << QStringLiteral("empty packet at index 0");
+    QTest::addRow("leading separator") << QByteArray("\x1e"
+                                                     "4a")
+                                       << QStringLiteral("index 0");
+    QTest::addRow("trailing separator") << QByteArray("4a\x1e") << QStringLiteral("index 1");
+    QTest::addRow("two separators") << QByteArray("4a\x1e\x1e"
+                                                  "4b")
+                                    << QStringLiteral("index 1");
+    QTest::addRow("garbage") << QByteArray("hello world") << QStringLiteral("'h'");
+    QTest::addRow("unknown type in the middle") << QByteArray("4a\x1e"
+                                                              "7b\x1e"
+                                                              "4c")
+                                                << QStringLiteral("'7' at index 1");
+    QTest::addRow("invalid base64") << QByteArray("b!!!!") << QStringLiteral("invalid base64");
+    QTest::addRow("invalid base64 in a later packet") << QByteArray("4a\x1e"
+                                                                    "bAQ*D")
+                                                      << QStringLiteral("index 1");
+    QTest::addRow("NUL type byte") << QByteArrayLiteral("\x00") << QStringLiteral("byte 0");
+    QTest::addRow("length-prefixed v3 payload") << QByteArray("7:4hello") << QStringLiteral("'7'");
+}
+
+void TestEngineIo::decodePayloadRejects()
+{
+    QFETCH(QByteArray, payload);
+    QFETCH(QString, mentions);
+
+    const auto decoded = engineio::decodePayload(payload);
+    QVERIFY(!decoded.ok());
+    QVERIFY2(decoded.error().contains(mentions), qPrintable(decoded.error()));
 }
 
 void TestEngineIo::typeName_data()
