@@ -1,5 +1,6 @@
 // The HTTP side of the node's single port: routes, errors, Engine.IO handshake refusals, the
 // client bundle and CORS.
+#include "httpreply.h"
 #include "nodefixture.h"
 #include "rawclient.h"
 
@@ -15,24 +16,7 @@ using namespace switchboard;
 
 namespace {
 
-struct Reply
-{
-    int status = 0;
-    QByteArray headers;
-    QByteArray body;
-
-    // The value of header `name` (case-insensitive); null when absent, joined when repeated.
-    QByteArray header(QByteArrayView name) const
-    {
-        QByteArrayList values;
-        for (const QByteArray &line : headers.split('\n').mid(1)) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
-                values << line.mid(colon + 1).trimmed();
-        }
-        return values.isEmpty() ? QByteArray() : values.join(", ");
-    }
-};
+using Reply = HttpReply;
 
 // Sends raw request bytes and reads responses until the server closes the connection.
 // The server runs in this thread, so every wait spins the event loop.

@@ -1,6 +1,7 @@
 // Engine.IO v4 HTTP long-polling with raw HTTP: the handshake, parked GETs, POSTs, binary in
 // base64, every error status, bad input closing only the offender, and the upgrade to
 // WebSocket without a packet lost or sent twice.
+#include "httpreply.h"
 #include "nodefixture.h"
 #include "rawclient.h"
 
@@ -16,24 +17,7 @@ using namespace switchboard;
 
 namespace {
 
-struct Reply
-{
-    int status = 0;
-    QByteArray headers;
-    QByteArray body;
-
-    QByteArray header(QByteArrayView name) const
-    {
-        for (const QByteArray &line : headers.split('\n').mid(1)) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
-                return line.mid(colon + 1).trimmed();
-        }
-        return {};
-    }
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-    QByteArrayList packets() const { return body.split('\x1e'); }
-};
+using Reply = HttpReply;
 
 // One HTTP request on its own connection; the answer may come later (a parked GET). The
 // server runs in this thread: every wait spins the event loop.
