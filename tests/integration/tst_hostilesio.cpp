@@ -181,7 +181,8 @@ void TestHostileSio::pendingAcksPerSocketAreCapped()
     const qint64 growthMiB = (peak - before) / 1024;
     qInfo("RSS %lld KiB before, %lld KiB at the peak (+%lld MiB); %d of %d sends refused", before,
           peak, growthMiB, refused, Sends);
-    QVERIFY2(growthMiB < 32, qPrintable(QStringLiteral("RSS grew by %1 MiB").arg(growthMiB)));
+    QVERIFY2(NodeProcess::sanitized() || growthMiB < 32,
+             qPrintable(QStringLiteral("RSS grew by %1 MiB").arg(growthMiB)));
 
     // The sinks answer: the accepted broadcasts finish and the sender may ask for acks again.
     int finished = 0;

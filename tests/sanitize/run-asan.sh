@@ -35,6 +35,7 @@ common="halt_on_error=1:print_summary=1:log_path=$reports/report"
 export ASAN_OPTIONS="$common:detect_leaks=1:abort_on_error=0:exitcode=66:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
 export UBSAN_OPTIONS="$common:print_stacktrace=1"
 export QT_QPA_PLATFORM=offscreen
+export SWITCHBOARD_SANITIZED=1 # RSS bounds mean nothing under ASan (tests/integration/nodeprocess.h)
 
 # In a process group of its own: a test that a sanitizer stops half-way leaves the nodes and
 # redis-servers it started running, and they go with the group.
