@@ -266,6 +266,28 @@ void HttpFront::bodyRefused(const HttpRequest &request) const
         m_bodyRefusal(request);
 }
 
+HttpResponse HttpFront::refuseRequest(Bound bound, int status, const QHostAddress &peer) const
+{
+    m_bounds->hit(bound);
+    QString why, message;
+    if (status == 431) {
+        why = QStringLiteral("request head over %1 bytes or %2 headers")
+                  .arg(m_limits.maxHeaderBytes)
+                  .arg(m_limits.maxHeaders);
+        message = QStringLiteral("Request header fields too large");
+    } else if (status == 413) {
+        why = QStringLiteral("body over %1 bytes").arg(m_limits.maxBodyBytes);
+        message = QStringLiteral("Payload too large");
+    } else {
+        why = QStringLiteral("the bodies in flight fill their budget of %1 bytes")
+                  .arg(m_limits.maxBodiesBytes);
+        message = QStringLiteral("Service unavailable");
+    }
+    qCInfo(lcHttp).noquote() << "refused HTTP request from" << peer.toString() << "with" << status
+                             << "-" << why;
+    return HttpResponse::error(status, message);
+}
+
 HttpResponse HttpFront::respond(const HttpRequest &request) const
 {
     HttpResponse response;

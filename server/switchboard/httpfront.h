@@ -165,6 +165,9 @@ public:
     // Why an upgrade request is refused: not an RFC 6455 handshake (400), off the Engine.IO
     // path (404), Engine.IO's 400s. A refusal is logged with the peer's address.
     std::optional<HttpResponse> checkUpgrade(const HttpRequest &request) const;
+    // The answer to a request over one of the HttpLimits: 431 (head), 413 (one body) or 503
+    // (the bodies' budget). Counts `bound` and logs the refusal with the peer's address.
+    HttpResponse refuseRequest(Bound bound, int status, const QHostAddress &peer) const;
 
 Q_SIGNALS:
     // A WebSocket at the Engine.IO path was accepted: the receiver takes the transport over.

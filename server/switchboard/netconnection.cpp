@@ -86,21 +86,15 @@ void NetConnection::onReadable()
             return lost(QStringLiteral("transport close"), false, 0);
         }
         total += got;
-        if (m_phase == Phase::Closing) {
-            // Waiting for the peer's close: what it still sends is dropped, up to a bound.
-            m_closingDrained += got;
-            if (m_closingDrained > ClosingDrainBytes)
-                return destroy();
-            continue;
-        }
         consume(QByteArrayView(readBuffer, got));
     }
 }
 
 void NetConnection::consume(QByteArrayView data)
 {
-    if (m_phase == Phase::Http && m_closeAfterFlush) {
-        // Its last answer is on the way: what it still sends is dropped, up to a bound.
+    if (m_phase == Phase::Closing || (m_phase == Phase::Http && m_closeAfterFlush)) {
+        // Our close or its last answer is on the way: what it still sends is dropped, up to a
+        // bound.
         m_closingDrained += data.size();
         if (m_closingDrained > ClosingDrainBytes)
             destroy();
@@ -156,20 +150,14 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
         upgrade(m_http->take(m_peer));
         return used;
     case HttpRequestParser::State::HeadersTooLarge:
-        refuse(Bound::HttpHeaders, 431,
-               QStringLiteral("request head over %1 bytes or %2 headers")
-                   .arg(m_front->limits().maxHeaderBytes)
-                   .arg(m_front->limits().maxHeaders));
+        answer(m_front->refuseRequest(Bound::HttpHeaders, 431, m_peer), false);
         return data.size();
     case HttpRequestParser::State::TooLarge:
         m_front->bodyRefused(m_http->take(m_peer)); // a polling session closes with its POST
-        refuse(Bound::HttpBody, 413,
-               QStringLiteral("body over %1 bytes").arg(m_front->limits().maxBodyBytes));
+        answer(m_front->refuseRequest(Bound::HttpBody, 413, m_peer), false);
         return data.size();
     case HttpRequestParser::State::NoRoom:
-        refuse(Bound::HttpBody, 503,
-               QStringLiteral("the bodies in flight fill their budget of %1 bytes")
-                   .arg(m_front->limits().maxBodiesBytes));
+        answer(m_front->refuseRequest(Bound::HttpBody, 503, m_peer), false);
         return data.size();
     case HttpRequestParser::State::Error:
         qCInfo(lcHttp).noquote() << "bad HTTP request from" << m_peer.toString()
@@ -222,17 +210,6 @@ void NetConnection::deliver(const HttpResponse &response)
         m_readPaused = true;
         updateInterest();
     }
-}
-
-void NetConnection::refuse(Bound bound, int status, const QString &why)
-{
-    m_front->bounds()->hit(bound);
-    qCInfo(lcHttp).noquote() << "refused HTTP request from" << m_peer.toString() << "with" << status
-                             << "-" << why;
-    const QString message = status == 431   ? QStringLiteral("Request header fields too large")
-                            : status == 413 ? QStringLiteral("Payload too large")
-                                            : QStringLiteral("Service unavailable");
-    answer(HttpResponse::error(status, message), false);
 }
 
 void NetConnection::answer(const HttpResponse &response, bool keepAlive, bool head)

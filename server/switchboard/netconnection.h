@@ -58,7 +58,6 @@ private:
     // Feeds what was read (or kept) to the HTTP parser or the WebSocket parser.
     void consume(QByteArrayView data);
     void resumeReading();
-    void refuse(Bound bound, int status, const QString &why);
     void onPing(const QByteArray &payload);
     // What of `data` was used; the rest is kept for the next read.
     qsizetype processHttp(QByteArrayView data);

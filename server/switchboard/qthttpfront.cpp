@@ -115,19 +115,15 @@ public:
             case HttpRequestParser::State::Upgrade:
                 return upgrade(m_parser.take(m_socket->peerAddress()));
             case HttpRequestParser::State::HeadersTooLarge:
-                return refuse(Bound::HttpHeaders, 431,
-                              QStringLiteral("request head over %1 bytes or %2 headers")
-                                  .arg(m_front->limits().maxHeaderBytes)
-                                  .arg(m_front->limits().maxHeaders));
+                return finish(
+                    m_front->refuseRequest(Bound::HttpHeaders, 431, m_socket->peerAddress()));
             case HttpRequestParser::State::TooLarge:
                 m_front->bodyRefused(m_parser.take(m_socket->peerAddress()));
-                return refuse(
-                    Bound::HttpBody, 413,
-                    QStringLiteral("body over %1 bytes").arg(m_front->limits().maxBodyBytes));
+                return finish(
+                    m_front->refuseRequest(Bound::HttpBody, 413, m_socket->peerAddress()));
             case HttpRequestParser::State::NoRoom:
-                return refuse(Bound::HttpBody, 503,
-                              QStringLiteral("the bodies in flight fill their budget of %1 bytes")
-                                  .arg(m_front->limits().maxBodiesBytes));
+                return finish(
+                    m_front->refuseRequest(Bound::HttpBody, 503, m_socket->peerAddress()));
             case HttpRequestParser::State::Error:
                 qCInfo(lcHttp).noquote()
                     << "bad HTTP request from" << peer() << quoted(m_parser.errorText());
@@ -209,17 +205,6 @@ private:
         m_bodyDeadline = false;
         write(response, false);
         restartTimer(CloseGraceMs);
-    }
-
-    void refuse(Bound bound, int status, const QString &why)
-    {
-        m_front->bounds()->hit(bound);
-        qCInfo(lcHttp).noquote() << "refused HTTP request from" << peer() << "with" << status << "-"
-                                 << why;
-        finish(HttpResponse::error(status,
-                                   status == 431 ? QStringLiteral("Request header fields too large")
-                                   : status == 413 ? QStringLiteral("Payload too large")
-                                                   : QStringLiteral("Service unavailable")));
     }
 
     void upgrade(const HttpRequest &request)
