@@ -7,6 +7,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <zlib.h>
+
 namespace switchboard {
 
 namespace {
@@ -153,6 +155,60 @@ HttpResponse HttpResponse::cached(const HttpRequest &request, const QByteArray &
     return response;
 }
 
+HttpResponse HttpResponse::cachedCompressed(const HttpRequest &request,
+                                            const QByteArray &contentType, const QByteArray &body,
+                                            const QByteArray &gzipped, const QByteArray &etag)
+{
+    const bool compressed =
+        !gzipped.isEmpty() && acceptsEncoding(request.header("accept-encoding"), "gzip");
+    HttpResponse response = compressed ? cached(request, contentType, gzipped, etag + "-gzip")
+                                       : cached(request, contentType, body, etag);
+    if (compressed)
+        response.headers.append(qMakePair(QByteArray("Content-Encoding"), QByteArray("gzip")));
+    response.headers.append(qMakePair(QByteArray("Vary"), QByteArray("Accept-Encoding")));
+    return response;
+}
+
+QByteArray gzip(QByteArrayView data)
+{
+    z_stream stream{};
+    // 15 window bits, +16: a gzip header and trailer instead of zlib's.
+    if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
+        Z_OK)
+        return {};
+    QByteArray out(qsizetype(deflateBound(&stream, uLong(data.size()))), Qt::Uninitialized);
+    stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.data()));
+    stream.avail_in = uInt(data.size());
+    stream.next_out = reinterpret_cast<Bytef *>(out.data());
+    stream.avail_out = uInt(out.size());
+    const int result = deflate(&stream, Z_FINISH);
+    out.truncate(qsizetype(stream.total_out));
+    deflateEnd(&stream);
+    return result == Z_STREAM_END ? out : QByteArray();
+}
+
+bool acceptsEncoding(const QByteArray &acceptEncoding, QByteArrayView coding)
+{
+    bool taken = false;
+    for (const QByteArray &part : acceptEncoding.split(',')) {
+        const QList<QByteArray> fields = part.split(';');
+        const QByteArray name = fields.first().trimmed();
+        const bool named = name.compare(coding, Qt::CaseInsensitive) == 0;
+        if (!named && name != "*")
+            continue;
+        bool zero = false;
+        for (qsizetype i = 1; i < fields.size(); ++i) {
+            const QByteArray parameter = fields.at(i).trimmed();
+            if (parameter.startsWith("q=") || parameter.startsWith("Q="))
+                zero = parameter.mid(2).toDouble() <= 0;
+        }
+        if (named) // the coding's own entry wins over "*"
+            return !zero;
+        taken = !zero;
+    }
+    return taken;
+}
+
 HttpResponse HttpResponse::json(int status, const QByteArray &body)
 {
     return HttpResponse{status, "application/json", body, {}};
@@ -266,26 +322,50 @@ void HttpFront::bodyRefused(const HttpRequest &request) const
         m_bodyRefusal(request);
 }
 
-HttpResponse HttpFront::refuseRequest(Bound bound, int status, const QHostAddress &peer) const
+HttpResponse HttpFront::refuseRequest(Refusal refusal, const HttpRequest &partial,
+                                      const QByteArray &detail) const
 {
-    m_bounds->hit(bound);
+    int status = 400;
     QString why, message;
-    if (status == 431) {
+    switch (refusal) {
+    case Refusal::HeadTooLarge:
+        m_bounds->hit(Bound::HttpHeaders);
+        status = 431;
         why = QStringLiteral("request head over %1 bytes or %2 headers")
                   .arg(m_limits.maxHeaderBytes)
                   .arg(m_limits.maxHeaders);
         message = QStringLiteral("Request header fields too large");
-    } else if (status == 413) {
+        break;
+    case Refusal::BodyTooLarge:
+        m_bounds->hit(Bound::HttpBody);
+        status = 413;
         why = QStringLiteral("body over %1 bytes").arg(m_limits.maxBodyBytes);
         message = QStringLiteral("Payload too large");
-    } else {
+        break;
+    case Refusal::NoRoom:
+        m_bounds->hit(Bound::HttpBody);
+        status = 503;
         why = QStringLiteral("the bodies in flight fill their budget of %1 bytes")
                   .arg(m_limits.maxBodiesBytes);
         message = QStringLiteral("Service unavailable");
+        break;
+    case Refusal::BodyTimeout:
+        m_bounds->hit(Bound::HttpBodyTime);
+        status = 408;
+        why = QStringLiteral("the request body was not whole within %1 ms")
+                  .arg(m_limits.bodyTimeoutMs);
+        message = QStringLiteral("Request timeout");
+        break;
+    case Refusal::Malformed:
+        why = QStringLiteral("bad HTTP request: ") + quoted(detail);
+        message = QStringLiteral("Bad request");
+        break;
     }
-    qCInfo(lcHttp).noquote() << "refused HTTP request from" << peer.toString() << "with" << status
-                             << "-" << why;
-    return HttpResponse::error(status, message);
+    qCInfo(lcHttp).noquote() << "refused HTTP request from" << partial.peer.toString() << "with"
+                             << status << "-" << why;
+    HttpResponse response = HttpResponse::error(status, message);
+    addCorsHeaders(response, partial);
+    return response;
 }
 
 HttpResponse HttpFront::respond(const HttpRequest &request) const

@@ -22,7 +22,11 @@ namespace switchboard {
 // What one HTTP connection of the front may hold, and for how long.
 struct HttpLimits
 {
-    int idleTimeoutMs = 30000;     // keep-alive: no whole request for this long
+    int idleTimeoutMs = 30000; // no whole request for this long
+    // Keep-alive: from an answer's last byte out to the next request's first byte in, as
+    // Node's keepAliveTimeout (5 s); a polling client's POST connection is not held between
+    // its pings.
+    int keepAliveTimeoutMs = 5000;
     qint64 maxHeaderBytes = 16384; // request line and headers
     int maxHeaders = 200;
     qint64 maxBodyBytes = 1024 * 1024; // one request's body
@@ -101,10 +105,22 @@ struct HttpResponse
     static HttpResponse cached(const HttpRequest &request, const QByteArray &contentType,
                                const QByteArray &body, const QByteArray &etag,
                                const QByteArray &cacheControl = "public, max-age=0");
+    // cached() for a body also held gzip-compressed: the compressed form when the request's
+    // Accept-Encoding takes gzip (its own ETag, `etag` + "-gzip"), both with Vary:
+    // Accept-Encoding, as socket.io serves its client bundle.
+    static HttpResponse cachedCompressed(const HttpRequest &request, const QByteArray &contentType,
+                                         const QByteArray &body, const QByteArray &gzipped,
+                                         const QByteArray &etag);
     QByteArray header(QByteArrayView name) const; // case-insensitive
     // Status line, headers and (unless `head`) body.
     QByteArray serialize(bool keepAlive, bool head = false) const;
 };
+
+// `data` in the gzip format (RFC 1952), at the best compression; empty if zlib fails.
+QByteArray gzip(QByteArrayView data);
+// Whether an Accept-Encoding header takes `coding` (RFC 9110 12.5.3): named or "*", with a q
+// other than 0.
+bool acceptsEncoding(const QByteArray &acceptEncoding, QByteArrayView coding);
 
 class HttpFront : public QObject
 {
@@ -165,9 +181,20 @@ public:
     // Why an upgrade request is refused: not an RFC 6455 handshake (400), off the Engine.IO
     // path (404), Engine.IO's 400s. A refusal is logged with the peer's address.
     std::optional<HttpResponse> checkUpgrade(const HttpRequest &request) const;
-    // The answer to a request over one of the HttpLimits: 431 (head), 413 (one body) or 503
-    // (the bodies' budget). Counts `bound` and logs the refusal with the peer's address.
-    HttpResponse refuseRequest(Bound bound, int status, const QHostAddress &peer) const;
+    // Why a connection layer refuses a request before it is whole.
+    enum class Refusal
+    {
+        HeadTooLarge, // 431: over maxHeaderBytes or maxHeaders
+        BodyTooLarge, // 413: over maxBodyBytes
+        NoRoom,       // 503: the bodies' budget is spent
+        BodyTimeout,  // 408: the body was not whole within bodyTimeoutMs
+        Malformed,    // 400: not HTTP; `detail` is the parser's reason
+    };
+    // The answer to such a request: counts the bound it hit, logs the refusal with the peer's
+    // address, and carries the CORS headers that what was read of its head earns, so that a
+    // browser can read the reason.
+    HttpResponse refuseRequest(Refusal refusal, const HttpRequest &partial,
+                               const QByteArray &detail = {}) const;
 
 Q_SIGNALS:
     // A WebSocket at the Engine.IO path was accepted: the receiver takes the transport over.

@@ -4,6 +4,7 @@
 #include "switchboard/httprequestparser.h"
 #include "switchboard/logging.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/epoll.h>
@@ -137,6 +138,8 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
 {
     if (data.isEmpty() || m_closeAfterFlush)
         return 0;
+    if (std::exchange(m_betweenRequests, false))
+        m_idle.arm(m_front->idleTimeout()); // a next request began
     const qsizetype used = qsizetype(m_http->feed(data.constData(), size_t(data.size())));
     switch (m_http->state()) {
     case HttpRequestParser::State::NeedMore:
@@ -150,20 +153,24 @@ qsizetype NetConnection::processHttp(QByteArrayView data)
         upgrade(m_http->take(m_peer));
         return used;
     case HttpRequestParser::State::HeadersTooLarge:
-        answer(m_front->refuseRequest(Bound::HttpHeaders, 431, m_peer), false);
+        answer(m_front->refuseRequest(HttpFront::Refusal::HeadTooLarge, m_http->take(m_peer)),
+               false);
         return data.size();
-    case HttpRequestParser::State::TooLarge:
-        m_front->bodyRefused(m_http->take(m_peer)); // a polling session closes with its POST
-        answer(m_front->refuseRequest(Bound::HttpBody, 413, m_peer), false);
+    case HttpRequestParser::State::TooLarge: {
+        const HttpRequest partial = m_http->take(m_peer);
+        m_front->bodyRefused(partial); // a polling session closes with its POST
+        answer(m_front->refuseRequest(HttpFront::Refusal::BodyTooLarge, partial), false);
         return data.size();
+    }
     case HttpRequestParser::State::NoRoom:
-        answer(m_front->refuseRequest(Bound::HttpBody, 503, m_peer), false);
+        answer(m_front->refuseRequest(HttpFront::Refusal::NoRoom, m_http->take(m_peer)), false);
         return data.size();
-    case HttpRequestParser::State::Error:
-        qCInfo(lcHttp).noquote() << "bad HTTP request from" << m_peer.toString()
-                                 << quoted(m_http->errorText());
-        answer(HttpResponse::error(400, QStringLiteral("Bad request")), false);
+    case HttpRequestParser::State::Error: {
+        const QByteArray why = m_http->errorText();
+        answer(m_front->refuseRequest(HttpFront::Refusal::Malformed, m_http->take(m_peer), why),
+               false);
         return data.size();
+    }
     case HttpRequestParser::State::Request: {
         m_answerKeepAlive = m_http->keepAlive();
         const HttpRequest request = m_http->take(m_peer);
@@ -192,18 +199,24 @@ void NetConnection::deliver(const HttpResponse &response)
         // A parked request, answered from elsewhere (another connection's POST, a timer): the
         // bytes go out at the end of the pass, and reading resumes once they are out.
         queue(response.serialize(m_answerKeepAlive, m_answerHead));
-        if (!m_answerKeepAlive || m_peerDone)
+        if (!m_answerKeepAlive || m_peerDone) {
             closeAfterFlush();
-        else
+        } else {
             m_idle.arm(m_front->idleTimeout());
+            m_keepAliveOnceOut = true;
+        }
         deferFlush();
         return;
+    }
+    if (m_answerKeepAlive) {
+        // Until the answer is out the idle timeout runs (a slow download is not idle); then the
+        // keep-alive timeout (flush()).
+        m_idle.arm(m_front->idleTimeout());
+        m_keepAliveOnceOut = true;
     }
     answer(response, m_answerKeepAlive, m_answerHead);
     if (m_phase != Phase::Http)
         return;
-    if (m_answerKeepAlive)
-        m_idle.arm(m_front->idleTimeout());
     // Pipelined requests wait while an answer is unsent: a client that never reads holds
     // one answer and one read of requests, never more.
     if (!m_output.isEmpty() && !m_closeAfterFlush) {
@@ -384,6 +397,11 @@ void NetConnection::flush()
         queue(websocket::frame(websocket::Opcode::Pong, std::exchange(m_owedPong, {})));
         return flush();
     }
+    if (m_output.isEmpty() && m_phase == Phase::Http && !m_closeAfterFlush &&
+        std::exchange(m_keepAliveOnceOut, false)) {
+        m_betweenRequests = true;
+        m_idle.arm(std::min(m_front->limits().keepAliveTimeoutMs, m_front->idleTimeout()));
+    }
     if (m_output.isEmpty() && m_readPaused && m_phase == Phase::Http && !m_closeAfterFlush) {
         resumeReading();
         return;
@@ -460,12 +478,10 @@ void NetConnection::onIdle()
     if (m_closeAfterFlush && m_phase == Phase::Http)
         return destroy(); // its last answer was not read in time
     if (m_phase == Phase::Http && m_bodyDeadline) {
-        m_front->bounds()->hit(Bound::HttpBodyTime);
-        qCInfo(lcHttp).noquote() << "closing HTTP connection from" << m_peer.toString()
-                                 << "- the request body was not whole within"
-                                 << m_front->limits().bodyTimeoutMs << "ms";
         m_bodyDeadline = false;
-        answer(HttpResponse::error(408, QStringLiteral("Request timeout")), false);
+        HttpRequest partial = m_http ? m_http->take(m_peer) : HttpRequest{};
+        partial.peer = m_peer;
+        answer(m_front->refuseRequest(HttpFront::Refusal::BodyTimeout, partial), false);
         if (m_phase != Phase::Dead)
             m_idle.arm(CloseGraceMs);
         return;
@@ -476,7 +492,8 @@ void NetConnection::onIdle()
                                  << m_queued << "bytes of answers unread for"
                                  << m_front->idleTimeout() << "ms";
     } else if (m_phase == Phase::Http) {
-        qCDebug(lcHttp) << "closing idle HTTP connection from" << m_peer.toString();
+        qCDebug(lcHttp) << "closing idle HTTP connection from" << m_peer.toString()
+                        << (m_betweenRequests ? "(keep-alive timeout)" : "");
     }
     destroy();
 }

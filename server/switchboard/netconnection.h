@@ -88,6 +88,8 @@ private:
     bool m_awaiting = false;        // a request is being answered (or parked) through deliver()
     bool m_answerKeepAlive = false; // how that answer goes out
     bool m_answerHead = false;
+    bool m_keepAliveOnceOut = false;           // a keep-alive answer is going out
+    bool m_betweenRequests = false;            // m_idle runs the keep-alive timeout
     std::unique_ptr<HttpRequestParser> m_http; // freed once upgraded
     websocket::Parser m_ws;
     QByteArray m_input; // unconsumed bytes: an incomplete request or frame

@@ -77,7 +77,10 @@ constexpr Setting settings[] = {
      "HTTP request body bytes held at once by all connections together; past it new bodies "
      "get 503 (default 33554432)."},
     {"idle-timeout", nullptr, "ms",
-     "Time a keep-alive HTTP connection may stay without a whole request (default 30000)."},
+     "Time an HTTP connection may stay without a whole request (default 30000)."},
+    {"keepalive-timeout", nullptr, "ms",
+     "Time a keep-alive HTTP connection is kept after an answer for the next request, as "
+     "Node's keepAliveTimeout (default 5000)."},
     {"redis-timeout", nullptr, "ms",
      "A Redis server silent this long (PINGs unanswered) is treated as down: /healthz says "
      "degraded (default 3000)."},
@@ -215,6 +218,8 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         {"body-timeout", 10, 3600000, [&](qint64 v) { server.http.bodyTimeoutMs = int(v); }},
         {"max-bodies-bytes", 1024, 1LL << 34, [&](qint64 v) { server.http.maxBodiesBytes = v; }},
         {"idle-timeout", 10, 3600000, [&](qint64 v) { server.http.idleTimeoutMs = int(v); }},
+        {"keepalive-timeout", 10, 3600000,
+         [&](qint64 v) { server.http.keepAliveTimeoutMs = int(v); }},
         {"redis-timeout", 100, 600000, [&](qint64 v) { config.redisTimeoutMs = int(v); }},
     };
     for (const IntSetting &s : ints) {

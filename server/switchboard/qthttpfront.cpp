@@ -11,6 +11,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <algorithm>
+
 namespace switchboard {
 
 namespace {
@@ -61,14 +63,8 @@ public:
             m_socket->abort();
             return;
         }
-        if (m_bodyDeadline) {
-            m_front->bounds()->hit(Bound::HttpBodyTime);
-            qCInfo(lcHttp).noquote() << "closing HTTP connection from" << peer()
-                                     << "- the request body was not whole within"
-                                     << m_front->limits().bodyTimeoutMs << "ms";
-            finish(HttpResponse::error(408, QStringLiteral("Request timeout")));
-            return;
-        }
+        if (m_bodyDeadline)
+            return refuse(HttpFront::Refusal::BodyTimeout);
         if (m_paused && m_socket->bytesToWrite() > 0) {
             m_front->bounds()->hit(Bound::HttpPipeline);
             qCInfo(lcHttp).noquote()
@@ -86,6 +82,8 @@ public:
 
     void onBytesWritten()
     {
+        if (m_keepAliveOnceOut && !m_handedOff && m_socket->bytesToWrite() == 0)
+            betweenRequests();
         if (m_paused && m_socket->bytesToWrite() == 0) {
             m_paused = false;
             onReadyRead();
@@ -98,6 +96,8 @@ public:
             const QByteArray pending = m_socket->peek(m_socket->bytesAvailable());
             if (pending.size() <= m_fed)
                 return;
+            if (std::exchange(m_betweenRequests, false))
+                restartTimer(m_front->idleTimeout()); // a next request began
             m_fed += qsizetype(
                 m_parser.feed(pending.constData() + m_fed, size_t(pending.size() - m_fed)));
             switch (m_parser.state()) {
@@ -115,19 +115,16 @@ public:
             case HttpRequestParser::State::Upgrade:
                 return upgrade(m_parser.take(m_socket->peerAddress()));
             case HttpRequestParser::State::HeadersTooLarge:
-                return finish(
-                    m_front->refuseRequest(Bound::HttpHeaders, 431, m_socket->peerAddress()));
-            case HttpRequestParser::State::TooLarge:
-                m_front->bodyRefused(m_parser.take(m_socket->peerAddress()));
-                return finish(
-                    m_front->refuseRequest(Bound::HttpBody, 413, m_socket->peerAddress()));
+                return refuse(HttpFront::Refusal::HeadTooLarge);
+            case HttpRequestParser::State::TooLarge: {
+                const HttpRequest partial = m_parser.take(m_socket->peerAddress());
+                m_front->bodyRefused(partial);
+                return finish(m_front->refuseRequest(HttpFront::Refusal::BodyTooLarge, partial));
+            }
             case HttpRequestParser::State::NoRoom:
-                return finish(
-                    m_front->refuseRequest(Bound::HttpBody, 503, m_socket->peerAddress()));
+                return refuse(HttpFront::Refusal::NoRoom);
             case HttpRequestParser::State::Error:
-                qCInfo(lcHttp).noquote()
-                    << "bad HTTP request from" << peer() << quoted(m_parser.errorText());
-                return finish(HttpResponse::error(400, QStringLiteral("Bad request")));
+                return refuse(HttpFront::Refusal::Malformed, m_parser.errorText());
             case HttpRequestParser::State::Request: {
                 // One whole request: consume its bytes, answer it, go on with the next.
                 m_socket->skip(m_fed);
@@ -149,7 +146,7 @@ public:
                 }
                 if (!m_answerKeepAlive)
                     return;
-                restartTimer(m_front->idleTimeout());
+                answeredKeepAlive();
                 // The next request waits until this answer is out.
                 m_paused = m_socket->bytesToWrite() > 0;
                 continue;
@@ -178,7 +175,26 @@ private:
             restartTimer(CloseGraceMs);
             return;
         }
-        restartTimer(m_front->idleTimeout());
+        answeredKeepAlive();
+    }
+
+    // A keep-alive answer was written: the idle timeout runs until it is out (a slow download
+    // is not idle), then the keep-alive timeout until the next request begins.
+    void answeredKeepAlive()
+    {
+        if (m_socket->bytesToWrite() > 0) {
+            restartTimer(m_front->idleTimeout());
+            m_keepAliveOnceOut = true;
+        } else {
+            betweenRequests();
+        }
+    }
+
+    void betweenRequests()
+    {
+        m_keepAliveOnceOut = false;
+        m_betweenRequests = true;
+        restartTimer(std::min(m_front->limits().keepAliveTimeoutMs, m_front->idleTimeout()));
     }
 
     void restartTimer(int ms)
@@ -195,6 +211,12 @@ private:
         m_socket->flush();
         if (!keepAlive)
             m_socket->disconnectFromHost();
+    }
+
+    // Refuses the request being read (what was read of its head decides the CORS headers).
+    void refuse(HttpFront::Refusal refusal, const QByteArray &detail = {})
+    {
+        finish(m_front->refuseRequest(refusal, m_parser.take(m_socket->peerAddress()), detail));
     }
 
     // The last answer on this connection; what else the peer sends is not read.
@@ -240,6 +262,8 @@ private:
     bool m_answerHead = false;
     bool m_bodyDeadline = false; // the timer runs for a request body
     int m_idleTimer = 0;
+    bool m_keepAliveOnceOut = false; // a keep-alive answer is going out
+    bool m_betweenRequests = false;  // the timer runs the keep-alive timeout
 };
 
 QtHttpFront::QtHttpFront(QObject *parent)
