@@ -645,7 +645,8 @@ def main():
                    help="runs of the idle and polling scenarios (the slow ones), default --runs")
     p.add_argument("--idle", type=int, default=15000, help="idle connections per node")
     p.add_argument("--polling-idle", type=int, default=5000,
-                   help="parked polling sessions per node")
+                   help="parked polling sessions per node (sbload holds 2 descriptors each: "
+                        "at most about half its RLIMIT_NOFILE)")
     p.add_argument("--polling-settle", type=float, default=7,
                    help="seconds between growing to --polling-idle and measuring")
     p.add_argument("--inflight", type=int, default=50, help="handshakes in flight while growing")
