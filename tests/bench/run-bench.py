@@ -16,6 +16,10 @@ Scenarios (fresh servers for each group):
           stepping once saturated.
   slow    the same room, --slow-pct of the members stop reading while the sender emits
           --slow-payload-byte messages: server RSS growth, and whether the others suffer.
+  polling the same over Engine.IO HTTP long-polling (sbload --transport polling, never
+          upgraded): cross-node DM with both ends polling and no idle sessions (p50, p99);
+          growing to --polling-idle parked sessions per node (RSS and server TCP connections
+          per session, --polling-settle s after the last one opened).
 
 Prints one Markdown table of absolute figures and ratios (Switchboard / socket.io), plus the
 machine and its load average during the run; --write-docs FILE puts it between the
@@ -90,6 +94,17 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise BenchError(f"no VmRSS for {pid}")
+
+
+def open_sockets(pid):
+    """The sockets a process holds open (listening ones and Redis included)."""
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass  # closed meanwhile
+    return count
 
 
 def loadavg():
@@ -237,6 +252,9 @@ class Cluster:
     def rss(self):
         return [rss_kib(pid) for pid in self.pids()]
 
+    def sockets(self):
+        return [open_sockets(pid) for pid in self.pids()]
+
 
 class Bench:
     def __init__(self, args):
@@ -287,10 +305,10 @@ class Bench:
             self.failures.append(f"{cluster.kind} {name}: sbload exited {status}")
         return events
 
-    def dm(self, cluster, name):
+    def dm(self, cluster, name, extra=()):
         a = self.args
         events = self.relay(cluster, "dm", ["--rates", str(a.dm_rate), "--step", str(a.dm_seconds),
-                                            "--warmup", str(a.warmup)], name)
+                                            "--warmup", str(a.warmup)] + list(extra), name)
         step = next(e for e in events if e["event"] == "step")
         self.check_loss(cluster.kind, name, step)
         return {"p50_ms": step["p50_ms"], "p99_ms": step["p99_ms"], "lost": step["lost"],
@@ -302,6 +320,35 @@ class Bench:
             self.failures.append(f"{kind} {name}: {step['lost']} of {step['expected']} lost, "
                                  f"{step['acked']} of {step['sent']} acked")
 
+    def grow(self, cluster, count, extra, name, holders):
+        """One `sbload --mode idle` per node, node A then node B, each grown to `count`
+        connections and held; appended to holders. Returns their "ready" events."""
+        ramps = []
+        for i, port in enumerate(cluster.ports):
+            holder = self.sbload(cluster, ["--mode", "idle", "--ports", str(port), "--count",
+                                           str(count), "--inflight", str(self.args.inflight),
+                                           "--hold", "3600"] + list(extra), f"{name}-{i}")
+            holders.append(holder)
+            line, _ = holder.wait_for(lambda l: '"ready"' in l, count / 50 + 60)
+            ramps.append(json.loads(line))
+        return ramps
+
+    def release(self, kind, holders, ramps, count, what):
+        """Ends the holders; returns what they lost: connections that never opened, or that
+        the server closed while they were held (ping timeouts of a node that falls behind)."""
+        for holder in holders:
+            if holder.proc.poll() is not None:
+                self.failures.append(f"{kind}: {holder.name} ended early")
+        lost = sum(r["failed"] for r in ramps)
+        for holder in holders:
+            holder.proc.send_signal(signal.SIGTERM)
+            line, _ = holder.wait_for(lambda l: '"done"' in l, 30)
+            lost += json.loads(line)["closed"]
+        if lost:
+            self.failures.append(f"{kind}: {lost} of {2 * count} {what} failed or were closed "
+                                 f"by the server")
+        return lost
+
     def scenario_idle(self, kind, out):
         a = self.args
         with Cluster(kind, a, self.logdir) as cluster:
@@ -309,16 +356,9 @@ class Bench:
             out["dm0"] = self.dm(cluster, "dm-0-idle")
             time.sleep(1)
             base = cluster.rss()
-            holders, ramps = [], []
+            holders = []
             try:
-                for i, port in enumerate(cluster.ports):
-                    holder = self.sbload(cluster, ["--mode", "idle", "--ports", str(port),
-                                                   "--count", str(a.idle), "--inflight",
-                                                   str(a.inflight), "--hold", "3600"],
-                                         f"idle-{i}")
-                    holders.append(holder)
-                    line, _ = holder.wait_for(lambda l: '"ready"' in l, a.idle / 50 + 60)
-                    ramps.append(json.loads(line))
+                ramps = self.grow(cluster, a.idle, [], "idle", holders)
                 before, began = cluster.cpu(), time.time()
                 time.sleep(a.settle)
                 out["idle_cpu_pct"] = 100 * (cluster.cpu() - before) / (time.time() - began)
@@ -331,20 +371,33 @@ class Bench:
                 out["kib_per_idle"] = statistics.mean(
                     (h - b) / a.idle for h, b in zip(held, base))
                 out["dm_idle"] = self.dm(cluster, "dm-idle")
+                out["idle_lost"] = self.release(kind, holders, ramps, a.idle,
+                                                "idle connections")
+            finally:
                 for holder in holders:
-                    if holder.proc.poll() is not None:
-                        self.failures.append(f"{kind}: {holder.name} ended early")
-                # What the holders lost: connections that never opened, or that the server
-                # closed while they were held (ping timeouts of a node that falls behind).
-                lost = sum(r["failed"] for r in ramps)
-                for holder in holders:
-                    holder.proc.send_signal(signal.SIGTERM)
-                    line, _ = holder.wait_for(lambda l: '"done"' in l, 30)
-                    lost += json.loads(line)["closed"]
-                out["idle_lost"] = lost
-                if lost:
-                    self.failures.append(f"{kind}: {lost} of {2 * a.idle} idle connections "
-                                         f"failed or were closed by the server")
+                    holder.stop()
+
+    def scenario_polling(self, kind, out):
+        a = self.args
+        polling = ["--transport", "polling"]
+        with Cluster(kind, a, self.logdir) as cluster:
+            self.sampler.watch(cluster.pids())
+            out["poll_dm"] = self.dm(cluster, "polling-dm", polling)
+            time.sleep(1)
+            base, base_sockets = cluster.rss(), cluster.sockets()
+            holders = []
+            try:
+                ramps = self.grow(cluster, a.polling_idle, polling, "polling", holders)
+                # Past Node.js's keep-alive timeout (5 s), before the first ping (25 s): the
+                # state a parked session spends most of its time in (see the Setup text).
+                time.sleep(a.polling_settle)
+                held, held_sockets = cluster.rss(), cluster.sockets()
+                n = a.polling_idle
+                out["kib_per_poll"] = statistics.mean((h - b) / n for h, b in zip(held, base))
+                out["sockets_per_poll"] = statistics.mean(
+                    (h - b) / n for h, b in zip(held_sockets, base_sockets))
+                out["poll_connect_p99_ms"] = max(r["connect_p99_ms"] for r in ramps)
+                out["poll_lost"] = self.release(kind, holders, ramps, n, "polling sessions")
             finally:
                 for holder in holders:
                     holder.stop()
@@ -402,7 +455,7 @@ class Bench:
             for kind in a.kinds:
                 out = {}
                 for scenario in a.scenarios:
-                    if scenario == "idle" and run >= a.idle_runs:
+                    if scenario in ("idle", "polling") and run >= a.idle_runs:
                         continue
                     log(f"run {run + 1}/{a.runs} {NAMES[kind]}: {scenario}")
                     try:
@@ -500,6 +553,21 @@ def table(bench):
         row(f"connect -> CONNECT p99, growing to {n}", ("connect_p99_ms",), " ms")
         row(f"idle connections lost (of 2 × {n}: failed, or closed by the server while held)",
             ("idle_lost",), "", 0)
+    if "polling" in a.scenarios:
+        pn = f"{a.polling_idle:,}".replace(",", "\u202f")
+        row("cross-node DM p50 over polling (sender and receiver polling), 0 idle",
+            ("poll_dm", "p50_ms"), " ms")
+        row("cross-node DM p99 over polling (sender and receiver polling), 0 idle",
+            ("poll_dm", "p99_ms"), " ms")
+        row("node CPU per DM over polling, 0 idle (both nodes)", ("poll_dm", "cpu_us_per_dm"),
+            " us")
+        row(f"RSS per parked polling session, {pn} per node", ("kib_per_poll",), " KiB")
+        row("… server TCP connections per parked session (the GET's, and the POSTs' if kept)",
+            ("sockets_per_poll",), "", 2)
+        row(f"… connect -> CONNECT p99 over polling, growing to {pn}",
+            ("poll_connect_p99_ms",), " ms")
+        row(f"polling sessions lost (of 2 × {pn}: failed, or closed by the server while held)",
+            ("poll_lost",), "", 0)
     if "fanout" in a.scenarios:
         m = f"{a.members:,}".replace(",", "\u202f")
         for rate in a.rates:
@@ -539,8 +607,8 @@ def table(bench):
     header = [
         f"Machine: {machine()}; load average (1 min) during the run: min "
         f"{min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f}. "
-        f"Medians of {a.runs} run(s) per kind ({min(a.runs, a.idle_runs)} for the DM, idle and "
-        f"connect rows), kinds alternating; the run took "
+        f"Medians of {a.runs} run(s) per kind ({min(a.runs, a.idle_runs)} for the DM, idle, "
+        f"connect and polling rows), kinds alternating; the run took "
         f"{bench.elapsed / 60:.1f} min" +
         (f"; every process of the benchmark at nice {a.nice}." if a.nice else "."),
         "",
@@ -571,11 +639,16 @@ def main():
     p.add_argument("--nodejs", default=shutil.which("node") or "node")
     p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
     p.add_argument("--kinds", default="sb,sio", help="comma-separated: sb, sio")
-    p.add_argument("--scenarios", default="idle,fanout,slow")
+    p.add_argument("--scenarios", default="idle,polling,fanout,slow")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--idle-runs", type=int, default=None,
-                   help="runs of the idle scenario (the slow one), default --runs")
+                   help="runs of the idle and polling scenarios (the slow ones), default --runs")
     p.add_argument("--idle", type=int, default=15000, help="idle connections per node")
+    p.add_argument("--polling-idle", type=int, default=5000,
+                   help="parked polling sessions per node (sbload holds 2 descriptors each: "
+                        "at most about half its RLIMIT_NOFILE)")
+    p.add_argument("--polling-settle", type=float, default=7,
+                   help="seconds between growing to --polling-idle and measuring")
     p.add_argument("--inflight", type=int, default=50, help="handshakes in flight while growing")
     p.add_argument("--settle", type=float, default=5,
                    help="seconds between growing and the DMs, measuring idle CPU")
@@ -600,7 +673,8 @@ def main():
                    help="niceness of every child (negative: ahead of other work on a shared "
                         "machine; needs root)")
     p.add_argument("--quick", action="store_true",
-                   help="a small smoke run: 1 run, 50 idle, 20 DMs, 20 members; fails on loss")
+                   help="a small smoke run: 1 run, 50 idle (WebSocket and polling), 20 DMs "
+                        "(WebSocket and polling), 20 members; fails on loss")
     p.add_argument("--require-no-loss", action="store_true")
     p.add_argument("--json", help="write the raw results here")
     p.add_argument("--write-docs", metavar="FILE", help="put the table between the markers")
@@ -608,6 +682,7 @@ def main():
     a = p.parse_args()
     if a.quick:
         a.runs, a.idle, a.inflight, a.settle = 1, 50, 50, 0.5
+        a.polling_idle, a.polling_settle = 50, 0.5
         a.dm_rate, a.dm_seconds, a.warmup = 20, 1, 0.5
         a.members, a.rates, a.step, a.drain = 20, "20,50", 1, 5
         a.slow_members, a.slow_rate, a.slow_seconds, a.slow_payload = 20, 20, 1, 100
@@ -617,7 +692,7 @@ def main():
     a.kinds = [k for k in a.kinds.split(",") if k]
     a.scenarios = [s for s in a.scenarios.split(",") if s]
     a.rates = list(dict.fromkeys(float(r) if "." in r else int(r) for r in a.rates.split(",")))
-    if set(a.kinds) - set(NAMES) or set(a.scenarios) - {"idle", "fanout", "slow"}:
+    if set(a.kinds) - set(NAMES) or set(a.scenarios) - {"idle", "polling", "fanout", "slow"}:
         p.error("unknown kind or scenario")
     for path in ([a.node] if "sb" in a.kinds else []) + [a.sbload]:
         if not os.access(path, os.X_OK):

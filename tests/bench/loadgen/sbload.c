@@ -1,6 +1,7 @@
-// sbload: the load generator of `make bench`. Raw Engine.IO v4 / Socket.IO v5 WebSocket
-// clients on one epoll loop, cheap enough that the server is the bottleneck, for any server
-// that serves Switchboard's relay events (switchboard-node, tests/bench/peer/server.js).
+// sbload: the load generator of `make bench`. Raw Engine.IO v4 / Socket.IO v5 clients
+// (WebSocket, or HTTP long-polling with --transport polling) on one epoll loop, cheap enough
+// that the server is the bottleneck, for any server that serves Switchboard's relay events
+// (switchboard-node, tests/bench/peer/server.js).
 //
 //   sbload --mode idle   --ports P --count N [--inflight K] [--hold S]
 //       opens N connections to P (at most K handshakes at a time), reports the connect rate
@@ -12,6 +13,10 @@
 //       delivery. With --slow, PCT% of the members stop reading during the steps.
 //   sbload --mode dm     --ports A,B --rates R --step S
 //       one sender on A, one receiver on B: `send {to: <receiver's socket id>}`.
+//
+// --transport polling (any mode; `make bench` uses it for idle and dm): Engine.IO long-polling
+// without upgrade, each client a parked GET on one keep-alive connection and its POSTs on a
+// second (see conn.h).
 //
 // Output: one JSON object a line on stdout ("ready", "step_begin", "step", "slow", "done",
 // "error"); an orchestrator reads them as they come (run-bench.py samples server CPU at
@@ -440,7 +445,8 @@ static void usage(void)
     fprintf(stderr, "usage: sbload --mode idle|dm|fanout --ports P[,P2..] [--count N] "
                     "[--inflight K] [--hold S] [--rates R1,R2..] [--step S] [--drain S] "
                     "[--slow PCT] [--payload BYTES] [--room NAME] [--stop-on-saturation] "
-                    "[--connect-timeout S] [--warmup S] [--engine-only]\n");
+                    "[--connect-timeout S] [--warmup S] [--engine-only] "
+                    "[--transport websocket|polling]\n");
     exit(2);
 }
 
@@ -461,6 +467,7 @@ int main(int argc, char **argv)
                                             {"connect-timeout", required_argument, 0, 't'},
                                             {"warmup", required_argument, 0, 'u'},
                                             {"engine-only", no_argument, 0, 'e'},
+                                            {"transport", required_argument, 0, 'T'},
                                             {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -508,6 +515,12 @@ int main(int argc, char **argv)
         case 'e':
             conn_engine_only = 1;
             break;
+        case 'T':
+            if (strcmp(optarg, "polling") == 0)
+                conn_polling = 1;
+            else if (strcmp(optarg, "websocket") != 0)
+                usage();
+            break;
         case 'u':
             opt.warmup = atof(optarg);
             break;
@@ -535,7 +548,7 @@ int main(int argc, char **argv)
     conn_setup(epfd);
     conns = calloc(MAX_CONNS, sizeof *conns);
     for (int i = 0; i < MAX_CONNS; i++)
-        conns[i].fd = -1, conns[i].index = (uint32_t)i;
+        conns[i].link.fd = conns[i].post.fd = -1, conns[i].index = (uint32_t)i;
     if (strcmp(opt.mode, "idle") == 0)
         return mode_idle();
     return mode_relay(dm);

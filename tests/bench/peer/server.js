@@ -12,7 +12,9 @@
 //
 // Set up as socket.io's docs advise for memory: perMessageDeflate off, the initial HTTP
 // request dropped once the connection is open, and `bufferutil` installed (ws uses it for
-// masking). No HTTP compression: the benchmark only uses WebSocket.
+// masking). Both transports served (socket.io's default `transports`): the benchmark's
+// polling rows use HTTP long-polling without upgrade. No HTTP compression of polling
+// answers, as Switchboard does not compress them either.
 
 const http = require("node:http");
 
