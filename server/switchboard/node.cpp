@@ -1,6 +1,7 @@
 #include "switchboard/node.h"
 
 #include "switchboard/cluster.h"
+#include "switchboard/emitapi.h"
 #include "switchboard/logging.h"
 #include "switchboard/nodeannouncer.h"
 #include "switchboard/relayservice.h"
@@ -18,15 +19,6 @@
 namespace switchboard {
 
 namespace {
-
-bool sameSecret(const QByteArray &a, const QByteArray &b)
-{
-    // Constant time in the length of the expected token.
-    unsigned char diff = a.size() == b.size() ? 0 : 1;
-    for (qsizetype i = 0; i < b.size(); ++i)
-        diff |= static_cast<unsigned char>(b.at(i) ^ (i < a.size() ? a.at(i) : 0));
-    return diff == 0;
-}
 
 // The official client bundle (resources/client, compiled in by server/CMakeLists.txt), as
 // socket.io serves it beside its Engine.IO path. The msgpack build is left out: this node
@@ -69,6 +61,8 @@ Node::Node(NodeConfig config, QObject *parent)
     addAuthentication();
     if (!m_config.redisUrl.isEmpty())
         joinCluster();
+    if (!m_config.apiToken.isEmpty())
+        m_emitApi = new EmitApi(m_server, m_cluster, m_config.apiToken, this);
 }
 
 Node::~Node()
