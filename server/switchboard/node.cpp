@@ -136,7 +136,7 @@ QVariantMap Node::health() const
     QVariantMap namespaces;
     for (const Namespace *nsp : m_server->namespaces())
         namespaces.insert(nsp->name(), nsp->sockets().size());
-    return {
+    QVariantMap health{
         // Redis down: local clients are still served, other nodes are not reached.
         {QStringLiteral("status"), !m_cluster || m_cluster->isConnected()
                                        ? QStringLiteral("ok")
@@ -151,6 +151,15 @@ QVariantMap Node::health() const
         {QStringLiteral("cluster"),
          m_cluster ? QVariant(m_cluster->status()) : QVariant(QStringLiteral("single node"))},
     };
+    if (m_emitApi) {
+        // POST /api/emit's answers by status: {"202": n, "400": n, ...}.
+        QVariantMap byStatus;
+        const QMap<int, quint64> &counts = m_emitApi->requestsByStatus();
+        for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+            byStatus.insert(QString::number(it.key()), it.value());
+        health.insert(QStringLiteral("emitApi"), byStatus);
+    }
+    return health;
 }
 
 void Node::addRoutes()
