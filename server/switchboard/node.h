@@ -13,6 +13,7 @@ namespace switchboard {
 qint64 raiseOpenFilesLimit();
 
 class Cluster;
+class EmitApi;
 class NodeAnnouncer;
 class RelayService;
 class Server;
@@ -32,6 +33,8 @@ public:
     Cluster *cluster() const { return m_cluster; }
     const NodeConfig &config() const { return m_config; }
     QVariantMap health() const;
+    // POST /api/emit and its counters; null when no --api-token is configured.
+    const EmitApi *emitApi() const { return m_emitApi; }
 
 private:
     void addRoutes();
@@ -44,6 +47,7 @@ private:
     RelayService *m_relay;
     Cluster *m_cluster = nullptr;
     NodeAnnouncer *m_announcer = nullptr;
+    EmitApi *m_emitApi = nullptr;
 };
 
 } // namespace switchboard
