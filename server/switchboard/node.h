@@ -2,6 +2,7 @@
 // authentication that NodeConfig asks for.
 #pragma once
 
+#include "switchboard/metrics.h"
 #include "switchboard/nodeconfig.h"
 
 #include <QObject>
@@ -13,6 +14,7 @@ namespace switchboard {
 qint64 raiseOpenFilesLimit();
 
 class Cluster;
+class Drain;
 class NodeAnnouncer;
 class RelayService;
 class Server;
@@ -32,6 +34,10 @@ public:
     Cluster *cluster() const { return m_cluster; }
     const NodeConfig &config() const { return m_config; }
     QVariantMap health() const;
+    // The graceful stop (SIGTERM): Drain::stop(); `finished` when the process may exit.
+    Drain *drain() const { return m_drain; }
+    // What GET /metrics renders; other modules register their families here (metrics.h).
+    MetricsRegistry *metrics() { return &m_metrics; }
 
 private:
     void addRoutes();
@@ -44,6 +50,8 @@ private:
     RelayService *m_relay;
     Cluster *m_cluster = nullptr;
     NodeAnnouncer *m_announcer = nullptr;
+    Drain *m_drain = nullptr;
+    MetricsRegistry m_metrics;
 };
 
 } // namespace switchboard
