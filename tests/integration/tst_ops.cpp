@@ -327,10 +327,12 @@ void TestOps::drain()
     QVERIFY(websocket.connect());
     polling::Poller poller(a.port());
     QVERIFY(!poller.connect().isEmpty());
+    polling::Poller upgrading(a.port()); // upgrades to WebSocket during the drain
+    QVERIFY(!upgrading.connect().isEmpty());
     Peer remote(b.engineUrl());
     QVERIFY(remote.connect());
     QTRY_COMPARE_WITH_TIMEOUT(
-        scrape(a).value(QStringLiteral(R"(switchboard_connections{transport="polling"})")), 1.0,
+        scrape(a).value(QStringLiteral(R"(switchboard_connections{transport="polling"})")), 2.0,
         3000);
 
     QElapsedTimer sinceTerm;
@@ -342,7 +344,7 @@ void TestOps::drain()
     const QJsonObject health = get(a, "/healthz").json();
     QCOMPARE(health.value(u"drain").toObject().value(u"phase").toString(),
              QStringLiteral("draining"));
-    QCOMPARE(health.value(u"drain").toObject().value(u"clientsAtStart").toInt(), 2);
+    QCOMPARE(health.value(u"drain").toObject().value(u"clientsAtStart").toInt(), 3);
     QCOMPARE(scrape(a).value(QStringLiteral("switchboard_draining")), 1.0);
 
     // New sessions are refused, both ways, with engine.io's error body and 503.
@@ -364,9 +366,23 @@ void TestOps::drain()
              polled.join(' ').constData());
     QVERIFY2(polled.last().startsWith("435["), polled.join(' ').constData());
     QVERIFY(websocket.client.socket().state() == QAbstractSocket::ConnectedState);
+    // An existing polling session may still upgrade: its WebSocket carries a sid.
+    auto parked = upgrading.startGet();
+    RawClient upgraded(a.engineUrl(QStringLiteral("EIO=4&transport=websocket&sid=") +
+                                   QString::fromLatin1(upgrading.sid)));
+    QVERIFY(upgraded.waitConnected());
+    upgraded.send(QStringLiteral("2probe"));
+    QCOMPARE(upgraded.next(), QStringLiteral("3probe"));
+    QVERIFY(parked->wait());
+    upgraded.send(QStringLiteral("5"));
+    upgraded.send(QStringLiteral(R"(427["join","upgraded"])"));
+    QVERIFY(upgraded.nextStartingWith(QStringLiteral("437[{\"ok\":true")).size() > 0);
 
     // After the drain: closed at the Engine.IO level, no Socket.IO DISCONNECT first.
     QVERIFY(websocket.client.waitClosed(kDrainMs + 3000));
+    QVERIFY(upgraded.waitClosed());
+    QCOMPARE(upgraded.socket().closeCode(), QWebSocketProtocol::CloseCodeNormal);
+    QVERIFY(!upgraded.texts.contains(QStringLiteral("41")));
     QVERIFY2(sinceTerm.elapsed() >= kDrainMs - 100,
              qPrintable(QString::number(sinceTerm.elapsed())));
     QCOMPARE(websocket.client.socket().closeCode(), QWebSocketProtocol::CloseCodeNormal);
@@ -382,8 +398,8 @@ void TestOps::drain()
     QCOMPARE(a.exitCode(), 0);
     QTRY_VERIFY_WITH_TIMEOUT(sawLeaving, 3000);
     const QByteArray log = a.log();
-    QVERIFY2(log.contains("draining: 2 clients (1 websocket, 1 polling)"), log.constData());
-    QVERIFY2(log.contains("closing 2 clients (1 websocket, 1 polling)"), log.constData());
+    QVERIFY2(log.contains("draining: 3 clients (1 websocket, 2 polling)"), log.constData());
+    QVERIFY2(log.contains("closing 3 clients (2 websocket, 1 polling)"), log.constData());
     // b stays ready and serving.
     QCOMPARE(get(b, "/readyz").status, 200);
 }
