@@ -59,19 +59,16 @@ int main(int argc, char *argv[])
     QObject::connect(node.drain(), &Drain::finished, &app, &QCoreApplication::quit);
 
     SignalWatcher signals_;
-    QObject::connect(
-        &signals_, &SignalWatcher::triggered, &app, [&](SignalWatcher::Action action, int signal) {
-            if (action == SignalWatcher::Action::Reload) {
-                const QString rules = config.reloadLogRules();
-                QLoggingCategory::setFilterRules(QString(rules).replace(u',', u'\n'));
-                qCInfo(lcServer) << "reloaded logging rules:" << rules;
-                return;
-            }
-            // SIGTERM drains (--drain-ms); SIGINT, or SIGTERM again, closes now.
-            node.drain()->stop(signal == SIGTERM,
-                               QStringLiteral("signal %1 (%2)")
-                                   .arg(signal)
-                                   .arg(QLatin1String(signal == SIGTERM ? "SIGTERM" : "SIGINT")));
-        });
+    QObject::connect(&signals_, &SignalWatcher::triggered, &app,
+                     [&](SignalWatcher::Action action, int signal) {
+                         if (action == SignalWatcher::Action::Reload) {
+                             const QString rules = config.reloadLogRules();
+                             QLoggingCategory::setFilterRules(QString(rules).replace(u',', u'\n'));
+                             qCInfo(lcServer) << "reloaded logging rules:" << rules;
+                             return;
+                         }
+                         // SIGTERM drains (--drain-ms); SIGINT, or SIGTERM again, closes now.
+                         node.drain()->stop(signal == SIGTERM, Drain::signalName(signal));
+                     });
     return app.exec();
 }

@@ -3,6 +3,8 @@
 #include "switchboard/logging.h"
 #include "switchboard/server.h"
 
+#include <csignal>
+
 namespace switchboard {
 
 Drain::Drain(Server *server, int drainMs, std::function<void()> leave, QObject *parent)
@@ -70,6 +72,12 @@ void Drain::closeClients(const QString &why)
         qCInfo(lcServer) << "stopped:" << m_server->clientCount() << "clients left; exiting";
         Q_EMIT finished();
     });
+}
+
+QString Drain::signalName(int signal)
+{
+    const char *name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "?";
+    return QStringLiteral("signal %1 (%2)").arg(signal).arg(QLatin1String(name));
 }
 
 QString Drain::clientCounts() const

@@ -41,6 +41,9 @@ public:
     // needs to see /readyz fail and send new clients elsewhere.
     void stop(bool graceful, const QString &why);
 
+    // "signal 15 (SIGTERM)", for the log line of stop().
+    static QString signalName(int signal);
+
     Phase phase() const { return m_phase; }
     bool isDraining() const { return m_phase != Phase::Serving; }
     int drainMs() const { return m_drainMs; }
