@@ -12,8 +12,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What the build, the tests and `make run` need from Debian 12.
 APT_PACKAGES := cmake make g++ pkg-config clang-format \
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth \
-    libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev libsystemd-dev redis-server redis-tools curl chromium \
+    libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev redis-server redis-tools curl chromium \
     clang libclang-rt-14-dev qt6-base-private-dev \
+    libsystemd-dev systemd prometheus \
     python3-socketio python3-websocket python3-requests
 
 # resources/client: the socket.io-client bundle compiled into the node (the build needs it).
