@@ -15,6 +15,7 @@ qint64 raiseOpenFilesLimit();
 
 class Cluster;
 class Drain;
+class EmitApi;
 class NodeAnnouncer;
 class RelayService;
 class Server;
@@ -38,6 +39,8 @@ public:
     Drain *drain() const { return m_drain; }
     // What GET /metrics renders; other modules register their families here (metrics.h).
     MetricsRegistry *metrics() { return &m_metrics; }
+    // POST /api/emit and its counters; null when no --api-token is configured.
+    const EmitApi *emitApi() const { return m_emitApi; }
 
 private:
     void addRoutes();
@@ -52,6 +55,7 @@ private:
     NodeAnnouncer *m_announcer = nullptr;
     Drain *m_drain = nullptr;
     MetricsRegistry m_metrics;
+    EmitApi *m_emitApi = nullptr;
 };
 
 } // namespace switchboard
