@@ -4,12 +4,12 @@
 // file reads (its listening address, its stats port, the nodes' addresses). Startup, waits and
 // shutdown are bounded; the process is tracked by the reaper.
 
-const { spawn, execFile } = require("node:child_process");
+const { execFile } = require("node:child_process");
 const fs = require("node:fs");
 const http = require("node:http");
 const path = require("node:path");
 const { freePort } = require("./redis-server");
-const { track } = require("./reaper");
+const { spawnLogged, stopChild } = require("./child");
 
 const CONFIG = path.resolve(__dirname, "../../../resources/haproxy/haproxy.cfg");
 const STARTUP_TIMEOUT_MS = 10000;
@@ -61,7 +61,6 @@ class HAProxy {
   // `groups`: {chat: [port, ...], notify: [port, ...]}, the nodes' ports on 127.0.0.1.
   constructor(groups) {
     this.groups = groups;
-    this.log = "";
     this.child = null;
     this.port = 0;
     this.statsPort = 0;
@@ -97,27 +96,8 @@ class HAProxy {
   }
 
   async launch(binary) {
-    this.log = "";
-    const child = spawn(binary, ["-db", "-f", CONFIG], {
-      env: { ...cleanEnv(), ...this.env() },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnLogged(binary, ["-db", "-f", CONFIG], { env: { ...cleanEnv(), ...this.env() } });
     this.child = child;
-    track(child);
-    const append = (chunk) => {
-      this.log += chunk;
-      if (this.log.length > 64 * 1024) this.log = this.log.slice(-32 * 1024);
-    };
-    child.stdout.setEncoding("utf8").on("data", append);
-    child.stderr.setEncoding("utf8").on("data", append);
-    child.exited = false;
-    child.exitPromise = new Promise((resolve) =>
-      child.once("exit", (code, signal) => {
-        child.exited = true;
-        resolve({ code, signal });
-      }),
-    );
-    child.once("error", (error) => append(`spawn error: ${error.message}\n`));
     this.url = `http://127.0.0.1:${this.port}`;
     const servers = Object.entries(this.groups).flatMap(([group, ports]) => ports.map((_, i) => `${group}${i + 1}`));
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
@@ -126,9 +106,9 @@ class HAProxy {
       if (stats && servers.every((server) => stats.get(server) === "UP")) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const stats = await this.stats().catch((error) => error.message);
+    const states = await this.stats().then((stats) => JSON.stringify(Object.fromEntries(stats)), (error) => error.message);
     await this.stop();
-    throw new Error(`haproxy did not see every node UP within ${STARTUP_TIMEOUT_MS} ms (${JSON.stringify([...(stats instanceof Map ? stats : [[stats]])])}):\n${this.log.slice(-2000)}`);
+    throw new Error(`haproxy did not show every node UP within ${STARTUP_TIMEOUT_MS} ms (${states}):\n${this.log.slice(-2000)}`);
   }
 
   // The stats page's CSV: server name -> status ("UP", "DOWN", "UP 1/2", ...).
@@ -159,13 +139,14 @@ class HAProxy {
     throw new Error(`haproxy did not show ${server} ${state} within ${timeoutMs} ms (last: ${last}):\n${this.log.slice(-2000)}`);
   }
 
-  async stop() {
-    const child = this.child;
-    if (!child || child.exited) return;
-    child.kill("SIGTERM"); // a hard stop: WebSocket tunnels would hold a soft one for an hour
-    const killer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    await child.exitPromise;
-    clearTimeout(killer);
+  // A hard stop (SIGTERM): a soft one would wait for the WebSocket tunnels, up to an hour.
+  stop() {
+    return stopChild(this.child, STOP_TIMEOUT_MS);
+  }
+
+  // What haproxy wrote (its log and its warnings), for failure messages.
+  get log() {
+    return this.child ? this.child.log : "";
   }
 }
 
