@@ -5,6 +5,9 @@ BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= 2
 PORT       ?= 3000
+# LB=1: `make run` puts HAProxy (resources/haproxy/haproxy.cfg) in front, on LB_PORT.
+LB         ?=
+LB_PORT    ?= 8080
 CTEST_ARGS ?=
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -14,6 +17,8 @@ APT_PACKAGES := cmake make g++ pkg-config clang-format \
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth \
     libhttp-parser-dev libhiredis-dev libmsgpack-cxx-dev zlib1g-dev redis-server redis-tools curl chromium \
     clang libclang-rt-14-dev qt6-base-private-dev \
+    libsystemd-dev systemd prometheus \
+    haproxy \
     python3-socketio python3-websocket python3-requests
 
 # resources/client: the socket.io-client bundle compiled into the node (the build needs it).
@@ -25,6 +30,7 @@ all: build
 
 help:
 	@echo "make run    - install, build, start redis-server and two nodes on ports $(PORT) and $(PORT)+1"
+	@echo "make run LB=1 - the same behind HAProxy on port $(LB_PORT): two chat nodes and a notify node"
 	@echo "make test   - install, build and run every test through CTest"
 	@echo "make build  - configure and build into $(BUILD_DIR)/"
 	@echo "make bench  - measure the node beside Node.js socket.io (table into docs/benchmarks.md)"
@@ -64,7 +70,7 @@ test: deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300 $(CTEST_ARGS)
 
 run: deps build
-	PORT=$(PORT) resources/run-cluster.sh $(BUILD_DIR)/server/switchboard-node $(BUILD_DIR)/console/switchboard-console
+	PORT=$(PORT) LB=$(LB) LB_PORT=$(LB_PORT) resources/run-cluster.sh $(BUILD_DIR)/server/switchboard-node $(BUILD_DIR)/console/switchboard-console
 
 # Benchmarks are measured here, never asserted in timed tests. `make bench BENCH_NODE=path`
 # measures another build of the node beside socket.io; BENCH_ARGS go to run-bench.py

@@ -1,12 +1,15 @@
 // switchboard-node: parse the settings, run a Node until SIGINT/SIGTERM.
+#include "switchboard/cluster.h"
+#include "switchboard/drain.h"
 #include "switchboard/logging.h"
 #include "switchboard/node.h"
 #include "switchboard/signalwatcher.h"
+#include "switchboard/systemdnotify.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
-#include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 
 using namespace switchboard;
@@ -44,6 +47,16 @@ int main(int argc, char *argv[])
     std::printf("switchboard-node %s listening on http://%s:%u/\n", qPrintable(config.name),
                 qPrintable(shownHost), unsigned(port));
     std::fflush(stdout);
+    const QString serving = QStringLiteral("serving on port %1").arg(port);
+    systemd::ready(serving);
+    if (Cluster *cluster = node.cluster())
+        QObject::connect(cluster, &Cluster::connectionChanged, &app, [&](bool connected) {
+            if (!node.drain()->isDraining())
+                systemd::status(connected ? serving : serving + QStringLiteral(", Redis down"));
+        });
+    QObject::connect(node.drain(), &Drain::phaseChanged, &app,
+                     [](Drain::Phase, const QString &status) { systemd::stopping(status); });
+    QObject::connect(node.drain(), &Drain::finished, &app, &QCoreApplication::quit);
 
     SignalWatcher signals_;
     QObject::connect(&signals_, &SignalWatcher::triggered, &app,
@@ -54,10 +67,8 @@ int main(int argc, char *argv[])
                              qCInfo(lcServer) << "reloaded logging rules:" << rules;
                              return;
                          }
-                         qCInfo(lcServer) << "signal" << signal << "- shutting down";
-                         node.shutdown(QStringLiteral("server shutting down"));
-                         // Let close frames reach the clients before the process exits.
-                         QTimer::singleShot(300, &app, &QCoreApplication::quit);
+                         // SIGTERM drains (--drain-ms); SIGINT, or SIGTERM again, closes now.
+                         node.drain()->stop(signal == SIGTERM, Drain::signalName(signal));
                      });
     return app.exec();
 }

@@ -17,7 +17,11 @@ Cluster::Cluster(const ClusterOptions &options, QObject *parent)
     connect(m_subscriber, &redis::Subscriber::connected, this, &Cluster::onSubscriberUp);
     connect(m_subscriber, &redis::Subscriber::stalled, this, [this] { onStalled("subscriber"); });
     connect(m_subscriber, &redis::Subscriber::resumed, this, [this] { updateHealth({}); });
-    connect(m_publisher, &redis::Connection::connected, this, [this] { updateHealth({}); });
+    connect(m_publisher, &redis::Connection::connected, this, [this] {
+        if (std::exchange(m_publisherUpOnce, true))
+            ++m_reconnects;
+        updateHealth({});
+    });
     connect(m_publisher, &redis::Connection::disconnected, this, [this](const QString &reason) {
         updateHealth(QStringLiteral("lost the command connection to Redis (%1)").arg(reason));
     });
@@ -197,6 +201,8 @@ void Cluster::onSubscriberDown(const QString &reason)
 
 void Cluster::onSubscriberUp()
 {
+    if (m_subscribedOnce)
+        ++m_reconnects;
     if (m_subscribedOnce && m_subscriptionDown)
         qCInfo(lcCluster) << "subscribed again after" << m_downSince.elapsed() << "ms";
     m_subscribedOnce = true;

@@ -68,6 +68,13 @@ public:
     qint64 subscriptionGaps() const { return m_subscriptionGaps; }
     // Times a connection found Redis silent for the stall timeout.
     qint64 stalls() const { return m_stalls; }
+    // Broadcasts this node published; those from other nodes it decoded and applied; those for
+    // a room without local members it dropped undecoded (its own echoes among them).
+    qint64 broadcastsPublished() const { return m_broadcastsPublished; }
+    qint64 broadcastsReceived() const { return m_broadcastsReceived; }
+    qint64 broadcastsSkipped() const { return m_broadcastsSkipped; }
+    // Times the command or the subscriber connection was made again after it was lost.
+    qint64 reconnects() const { return m_reconnects; }
     double roundTripMs() const;
     QVariantMap status() const;
 
@@ -101,6 +108,11 @@ private:
     qint64 m_publishesLate = 0;
     qint64 m_subscriptionGaps = 0;
     qint64 m_stalls = 0;
+    qint64 m_broadcastsPublished = 0;
+    qint64 m_broadcastsReceived = 0;
+    qint64 m_broadcastsSkipped = 0;
+    qint64 m_reconnects = 0;
+    bool m_publisherUpOnce = false;
     bool m_subscribedOnce = false;
     bool m_subscriptionDown = false;
     bool m_healthy = false;

@@ -1,9 +1,12 @@
 #include "switchboard/node.h"
 
 #include "switchboard/cluster.h"
+#include "switchboard/drain.h"
 #include "switchboard/emitapi.h"
 #include "switchboard/logging.h"
 #include "switchboard/nodeannouncer.h"
+#include "switchboard/nodemetrics.h"
+#include "switchboard/readiness.h"
 #include "switchboard/relayservice.h"
 #include "switchboard/server.h"
 
@@ -56,11 +59,20 @@ Node::Node(NodeConfig config, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_server(new Server(m_config.server, this)),
       m_relay(new RelayService(m_server, this))
 {
+    // The departure is announced once the drain closed the clients (m_announcer: after start()).
+    m_drain = new Drain(
+        m_server, m_config.drainMs,
+        [this] {
+            if (m_announcer)
+                m_announcer->leave();
+        },
+        this);
     addRoutes();
     addWhois();
     addAuthentication();
     if (!m_config.redisUrl.isEmpty())
         joinCluster();
+    addNodeMetrics(m_metrics, m_server, m_cluster, m_drain);
     if (!m_config.apiToken.isEmpty())
         m_emitApi = new EmitApi(m_server, m_cluster, m_config.apiToken, this);
 }
@@ -150,6 +162,7 @@ QVariantMap Node::health() const
         {QStringLiteral("limits"), m_server->bounds().toMap()},
         {QStringLiteral("cluster"),
          m_cluster ? QVariant(m_cluster->status()) : QVariant(QStringLiteral("single node"))},
+        {QStringLiteral("drain"), m_drain->status()},
     };
     if (m_emitApi) {
         // POST /api/emit's answers by status: {"202": n, "400": n, ...}.
@@ -169,6 +182,13 @@ void Node::addRoutes()
         return HttpResponse::json(
             200,
             QJsonDocument(QJsonObject::fromVariantMap(health())).toJson(QJsonDocument::Compact));
+    });
+    // Readiness and metrics: what a load balancer and Prometheus ask (docs/operations.md).
+    http->route("GET", QStringLiteral("/readyz"), [this](const HttpRequest &) {
+        return Readiness::of(*m_drain, m_cluster).response();
+    });
+    http->route("GET", QStringLiteral("/metrics"), [this](const HttpRequest &) {
+        return HttpResponse{200, MetricsRegistry::ContentType, m_metrics.render(), {}};
     });
     http->setCors(m_config.cors);
     QString engineIoPath = m_server->options().path;

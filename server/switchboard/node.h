@@ -2,6 +2,7 @@
 // authentication that NodeConfig asks for.
 #pragma once
 
+#include "switchboard/metrics.h"
 #include "switchboard/nodeconfig.h"
 
 #include <QObject>
@@ -13,6 +14,7 @@ namespace switchboard {
 qint64 raiseOpenFilesLimit();
 
 class Cluster;
+class Drain;
 class EmitApi;
 class NodeAnnouncer;
 class RelayService;
@@ -33,6 +35,10 @@ public:
     Cluster *cluster() const { return m_cluster; }
     const NodeConfig &config() const { return m_config; }
     QVariantMap health() const;
+    // The graceful stop (SIGTERM): Drain::stop(); `finished` when the process may exit.
+    Drain *drain() const { return m_drain; }
+    // What GET /metrics renders; other modules register their families here (metrics.h).
+    MetricsRegistry *metrics() { return &m_metrics; }
     // POST /api/emit and its counters; null when no --api-token is configured.
     const EmitApi *emitApi() const { return m_emitApi; }
 
@@ -47,6 +53,8 @@ private:
     RelayService *m_relay;
     Cluster *m_cluster = nullptr;
     NodeAnnouncer *m_announcer = nullptr;
+    Drain *m_drain = nullptr;
+    MetricsRegistry m_metrics;
     EmitApi *m_emitApi = nullptr;
 };
 

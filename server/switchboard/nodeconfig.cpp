@@ -87,6 +87,9 @@ constexpr Setting settings[] = {
     {"redis-timeout", nullptr, "ms",
      "A Redis server silent this long (PINGs unanswered) is treated as down: /healthz says "
      "degraded (default 3000)."},
+    {"drain-ms", "SWITCHBOARD_DRAIN_MS", "ms",
+     "After SIGTERM: unready and refusing new sessions, the node serves its clients this long, "
+     "then closes them so that they reconnect elsewhere; 0 closes at once (default 10000)."},
     {"log", "SWITCHBOARD_LOG", "rules",
      "Qt logging rules, e.g. 'switchboard.*.debug=true' (default: info and above)."},
 };
@@ -224,6 +227,7 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         {"keepalive-timeout", 10, 3600000,
          [&](qint64 v) { server.http.keepAliveTimeoutMs = int(v); }},
         {"redis-timeout", 100, 600000, [&](qint64 v) { config.redisTimeoutMs = int(v); }},
+        {"drain-ms", 0, 3600000, [&](qint64 v) { config.drainMs = int(v); }},
     };
     for (const IntSetting &s : ints) {
         const QString key = QString::fromLatin1(s.key);

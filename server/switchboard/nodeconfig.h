@@ -22,6 +22,8 @@ struct NodeConfig
     int requestsTimeoutMs = 5000;
     // Redis silent this long (PINGs unanswered): treated as down.
     int redisTimeoutMs = 3000;
+    // After SIGTERM, how long existing clients are served before they are closed (0: at once).
+    int drainMs = 10000;
     QString name;
     QString configFile;
     QString authToken;

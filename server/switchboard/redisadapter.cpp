@@ -127,6 +127,7 @@ void RedisAdapter::broadcast(const OutgoingPacket &packet, const BroadcastOption
                 ? m_cluster->channels().broadcastRoom(nsp()->name(), *options.rooms.cbegin())
                 : m_broadcastChannel;
         m_cluster->publish(channel, cluster::encodeBroadcast(message));
+        ++m_cluster->m_broadcastsPublished;
     }
     deliverLocally(packet, options);
 }
@@ -150,6 +151,7 @@ void RedisAdapter::broadcastWithAck(const OutgoingPacket &packet, const Broadcas
                                   {QStringLiteral("packet"), cluster::packetToWire(message)},
                                   {kOpts, cluster::optionsToWire(message)}};
         m_cluster->publish(m_requestChannel, msgpack::encode(request));
+        ++m_cluster->m_broadcastsPublished;
         m_ackRequests.insert(requestId, AckRequest{onCount, onAck});
         // Nothing tells when every remote client answered: forget the request at the timeout.
         QTimer::singleShot(std::max(options.flags.timeout, 0), this,
@@ -304,6 +306,7 @@ void RedisAdapter::onBroadcastChannel(const QByteArray &channel, const QByteArra
         return;
     // A broadcast to one room nobody here is in costs no decoding.
     if (!room->isEmpty() && !hasRoom(*room)) {
+        ++m_cluster->m_broadcastsSkipped;
         qCDebug(lcCluster).noquote()
             << "skip broadcast to room" << quoted(*room) << "without local members";
         return;
@@ -321,6 +324,7 @@ void RedisAdapter::onBroadcastChannel(const QByteArray &channel, const QByteArra
         return;
     if (message->nsp != nsp()->name())
         return;
+    ++m_cluster->m_broadcastsReceived;
     qCDebug(lcCluster).noquote() << "broadcast from" << quoted(message->uid) << "on"
                                  << quoted(nsp()->name()) << "rooms"
                                  << quoted(message->rooms.join(u", ")) << "except"
@@ -460,6 +464,7 @@ void RedisAdapter::onRequest(const QVariantMap &request)
                 << "ignoring malformed BROADCAST request -" << message.error();
             return;
         }
+        ++m_cluster->m_broadcastsReceived;
         // The sender's ack id means nothing here: take one of ours so it cannot collide.
         socketio::Packet packet;
         packet.type = socketio::PacketType::Event;

@@ -25,6 +25,16 @@ bool globMatch(const QString &pattern, const QString &name)
     return re.match(name).hasMatch();
 }
 
+// A new session while draining: engine.io's error body (code 4, as its allowRequest refusals)
+// with 503, so that a load balancer or the client's reconnection tries another node.
+HttpResponse drainingRefusal()
+{
+    HttpResponse response =
+        HttpResponse::json(503, R"({"code":4,"message":"Server is shutting down"})");
+    response.headers.append({QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")});
+    return response;
+}
+
 } // namespace
 
 Server::Server(ServerOptions options, QObject *parent)
@@ -158,7 +168,17 @@ std::optional<HttpResponse> Server::checkHandshake(const HttpRequest &request) c
         return engineIoError(EngineIoError::BadHandshakeMethod);
     if (transport == u"websocket" && !request.upgrade)
         return engineIoError(EngineIoError::BadRequest);
+    if (!m_acceptingSessions)
+        return drainingRefusal();
     return std::nullopt;
+}
+
+int Server::pollingClientCount() const
+{
+    int polling = 0;
+    for (const Client *client : m_clients)
+        polling += client->connection()->isPolling() ? 1 : 0;
+    return polling;
 }
 
 void Server::onPollingRequest(const HttpRequest &request, HttpExchange *exchange)
@@ -228,6 +248,11 @@ void Server::addClient(EngineConnection *connection)
 void Server::close(const QString &reason)
 {
     m_http->close();
+    closeClients(reason);
+}
+
+void Server::closeClients(const QString &reason)
+{
     const auto clients = m_clients.values();
     for (Client *client : clients)
         client->close(reason);

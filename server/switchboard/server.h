@@ -89,8 +89,19 @@ public:
     BoundCounters &bounds() { return m_traffic.bounds; }
     const BoundCounters &bounds() const { return m_traffic.bounds; }
 
+    // Engine.IO sessions open now on long-polling (not upgraded yet); the rest are WebSockets.
+    int pollingClientCount() const;
+    // Off: new Engine.IO sessions (handshakes, WebSockets without a sid) are refused with 503
+    // while the port still answers HTTP, existing sessions and their upgrades go on (draining).
+    void setAcceptingSessions(bool accepting) { m_acceptingSessions = accepting; }
+    bool acceptsSessions() const { return m_acceptingSessions; }
+
     // Disconnects every client with `reason` and stops accepting new ones.
     void close(const QString &reason = QStringLiteral("server shutting down"));
+    // Closes every client's Engine.IO connection with `reason` (a WebSocket close frame, a
+    // polling session's close packet: clients see "transport close" and reconnect); the port
+    // stays open.
+    void closeClients(const QString &reason);
 
 Q_SIGNALS:
     void namespaceCreated(Namespace *nsp);
@@ -117,6 +128,7 @@ private:
     PollingRegistry m_polling; // the polling sessions by sid
     QDateTime m_startTime;
     TrafficCounters m_traffic;
+    bool m_acceptingSessions = true;
 };
 
 } // namespace switchboard

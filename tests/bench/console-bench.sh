@@ -206,7 +206,7 @@ wait_for "redis-server" 10 bash -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping 2
 NODE_PIDS=()
 NODE_PORTS=()
 for ((i = 0; i < NODES; i++)); do
-    "$NODE_BIN" --port 0 --host 127.0.0.1 --redis "$REDIS_URL" --name "bench-$i" \
+    "$NODE_BIN" --port 0 --host 127.0.0.1 --drain-ms 0 --redis "$REDIS_URL" --name "bench-$i" \
         > "$OUT/node-$i.out" 2> "$OUT/node-$i.err" &
     NODE_PIDS+=($!)
     PIDS+=($!)

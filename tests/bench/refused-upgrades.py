@@ -58,7 +58,7 @@ def refuse(port, count, parallel):
 
 def one_run(node, count, parallel):
     proc = subprocess.Popen(
-        [node, "--host", "127.0.0.1", "--port", "0", "--log", "switchboard.http.info=false"],
+        [node, "--host", "127.0.0.1", "--port", "0", "--drain-ms", "0", "--log", "switchboard.http.info=false"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -221,7 +221,7 @@ class Cluster:
         url = f"redis://127.0.0.1:{port}"
         for i in range(2):
             if self.kind == "sb":
-                argv = [self.args.node, "--host", "127.0.0.1", "--port", "0", "--redis", url,
+                argv = [self.args.node, "--host", "127.0.0.1", "--port", "0", "--drain-ms", "0", "--redis", url,
                         "--name", f"bench-{i}"]
             else:
                 argv = [self.args.nodejs, os.path.join(HERE, "peer", "server.js"), "--port",

@@ -58,8 +58,8 @@ public:
         // Nothing from the test's own environment may change the node's settings.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         for (const char *name : {"PORT", "HOST", "REDIS_URL", "SWITCHBOARD_NAME", "SWITCHBOARD_LOG",
-                                 "SWITCHBOARD_AUTH_TOKEN", "SWITCHBOARD_API_TOKEN",
-                                 "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
+                                 "SWITCHBOARD_AUTH_TOKEN", "SWITCHBOARD_DRAIN_MS",
+                                 "SWITCHBOARD_API_TOKEN", "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
             env.remove(QString::fromLatin1(name));
         process->setProcessEnvironment(env);
         QObject::connect(process, &QProcess::readyReadStandardError, process, [this, process] {
@@ -71,11 +71,12 @@ public:
             m_stdout += process->readAllStandardOutput();
             parseListeningLine();
         });
-        QStringList args = {
-            QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
-            QStringLiteral("--port"), QStringLiteral("0"),
-            QStringLiteral("--name"), m_name,
-            QStringLiteral("--log"),  QStringLiteral("switchboard.cluster.debug=true")};
+        QStringList args = {QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                            QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--name"),
+                            m_name, QStringLiteral("--log"),
+                            QStringLiteral("switchboard.cluster.debug=true"),
+                            // SIGTERM (terminate()) stops at once unless a test asks for a drain.
+                            QStringLiteral("--drain-ms"), QStringLiteral("0")};
         if (!m_redisUrl.isEmpty())
             args << QStringLiteral("--redis") << m_redisUrl;
         args << m_extraArgs;

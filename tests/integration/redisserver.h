@@ -12,7 +12,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <memory>
+
+#include <sys/types.h>
 
 // Usage: RedisServer redis; QVERIFY2(redis.start(), qPrintable(redis.error()));
 // A missing redis-server is an error, never a skip: these tests are the point of the suite.
@@ -103,6 +106,7 @@ public:
     }
 
     bool isRunning() const { return m_process && m_process->state() == QProcess::Running; }
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
     QString error() const { return m_error; }
     QByteArray output() const { return m_output; }
     quint16 port() const { return m_port; }
@@ -209,4 +213,31 @@ private:
     QByteArray m_output;
     QString m_error;
     quint16 m_port = 0;
+};
+
+// SIGSTOP now, SIGCONT on thaw() or when it goes (also when a test fails half-way).
+class Freeze
+{
+public:
+    explicit Freeze(qint64 pid) : m_pid(pid)
+    {
+        m_ok = ::kill(pid_t(m_pid), SIGSTOP) == 0;
+        m_clock.start();
+    }
+    ~Freeze() { thaw(); }
+    Q_DISABLE_COPY_MOVE(Freeze)
+
+    bool ok() const { return m_ok; }
+    qint64 elapsed() const { return m_clock.elapsed(); }
+    void thaw()
+    {
+        if (m_ok && !m_thawed)
+            m_thawed = ::kill(pid_t(m_pid), SIGCONT) == 0;
+    }
+
+private:
+    qint64 m_pid;
+    bool m_ok = false;
+    bool m_thawed = false;
+    QElapsedTimer m_clock;
 };

@@ -50,33 +50,6 @@ qint64 serverPid(const QString &url)
     return 0;
 }
 
-// SIGSTOP now, SIGCONT on thaw() or when it goes (also when a test fails half-way).
-class Freeze
-{
-public:
-    explicit Freeze(qint64 pid) : m_pid(pid)
-    {
-        m_ok = ::kill(pid_t(m_pid), SIGSTOP) == 0;
-        m_clock.start();
-    }
-    ~Freeze() { thaw(); }
-    Q_DISABLE_COPY_MOVE(Freeze)
-
-    bool ok() const { return m_ok; }
-    qint64 elapsed() const { return m_clock.elapsed(); }
-    void thaw()
-    {
-        if (m_ok && !m_thawed)
-            m_thawed = ::kill(pid_t(m_pid), SIGCONT) == 0;
-    }
-
-private:
-    qint64 m_pid;
-    bool m_ok = false;
-    bool m_thawed = false;
-    QElapsedTimer m_clock;
-};
-
 QJsonObject clusterOf(const QJsonObject &health)
 {
     return health.value(u"cluster").toObject();

@@ -38,7 +38,7 @@ class NodeProcess {
 
   start() {
     const binary = nodeBinary();
-    this.child = spawn(binary, ["--host", "127.0.0.1", "--port", "0", ...this.args], {
+    this.child = spawn(binary, ["--host", "127.0.0.1", "--port", "0", "--drain-ms", "0", ...this.args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child.stderr.setEncoding("utf8");

@@ -36,6 +36,7 @@ struct Expected
     QStringList redact{u"token"_s, u"password"_s, u"secret"_s, u"jwt"_s};
     QStringList secrets; // the auth token, when there is one
     QList<QByteArray> corsOrigins;
+    int drainMs = 10000;
 };
 
 template <typename Change> Expected expect(Change change)
@@ -162,6 +163,14 @@ void TestNodeConfig::parse_data()
     QTest::addRow("default name follows the port")
         << QStringList{u"--port"_s, u"4321"_s} << none << noIni
         << expect([](Expected &e) { e.port = 4321; });
+    QTest::addRow("--drain-ms") << QStringList{u"--drain-ms"_s, u"2500"_s} << none << noIni
+                                << expect([](Expected &e) { e.drainMs = 2500; });
+    QTest::addRow("--drain-ms 0 closes at once")
+        << QStringList{u"--drain-ms"_s, u"0"_s} << none << noIni
+        << expect([](Expected &e) { e.drainMs = 0; });
+    QTest::addRow("SWITCHBOARD_DRAIN_MS")
+        << none << QStringList{u"SWITCHBOARD_DRAIN_MS=30000"_s} << noIni
+        << expect([](Expected &e) { e.drainMs = 30000; });
     QTest::addRow("SWITCHBOARD_AUTH_TOKEN")
         << none << QStringList{u"SWITCHBOARD_AUTH_TOKEN=s3cret"_s} << noIni
         << expect([](Expected &e) {
@@ -347,6 +356,7 @@ void TestNodeConfig::parse()
     QCOMPARE(config.redaction.authFields, expected.redact);
     QCOMPARE(config.redaction.secrets, expected.secrets);
     QCOMPARE(config.cors.origins, expected.corsOrigins);
+    QCOMPARE(config.drainMs, expected.drainMs);
     QCOMPARE(config.configFile.isEmpty(), ini.isEmpty());
 }
 
@@ -372,6 +382,12 @@ void TestNodeConfig::rejects_data()
     QTest::addRow("port empty") << QStringList{u"--port="_s} << none << noIni << u"--port"_s;
     QTest::addRow("port with unit")
         << QStringList{u"--port"_s, u"80tcp"_s} << none << noIni << u"--port"_s;
+    QTest::addRow("drain-ms negative")
+        << QStringList{u"--drain-ms=-1"_s} << none << noIni << u"--drain-ms"_s;
+    QTest::addRow("drain-ms over an hour")
+        << QStringList{u"--drain-ms=3600001"_s} << none << noIni << u"--drain-ms"_s;
+    QTest::addRow("SWITCHBOARD_DRAIN_MS not a number")
+        << none << QStringList{u"SWITCHBOARD_DRAIN_MS=10s"_s} << noIni << u"--drain-ms"_s;
     QTest::addRow("PORT not a number")
         << none << QStringList{u"PORT=http"_s} << noIni << u"--port"_s;
     QTest::addRow("INI port not a number")

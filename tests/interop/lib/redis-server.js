@@ -2,12 +2,11 @@
 // A private redis-server (Debian's /usr/bin/redis-server, or REDIS_SERVER) on a free loopback
 // port, in a temporary directory, with persistence off. Startup and shutdown are bounded.
 
-const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
-const { track } = require("./reaper");
+const { spawnLogged, stopChild } = require("./child");
 
 const STARTUP_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;
@@ -60,7 +59,6 @@ class RedisServer {
     this.extraArgs = extraArgs;
     this.port = 0;
     this.url = "";
-    this.log = "";
     this.child = null;
     this.dir = null;
   }
@@ -83,7 +81,6 @@ class RedisServer {
   }
 
   async launch(binary, port) {
-    this.log = "";
     const args = [
       "--save", "",
       "--appendonly", "no",
@@ -93,23 +90,8 @@ class RedisServer {
       "--daemonize", "no",
       ...this.extraArgs,
     ];
-    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnLogged(binary, args);
     this.child = child;
-    track(child);
-    const append = (chunk) => {
-      this.log += chunk;
-      if (this.log.length > 64 * 1024) this.log = this.log.slice(-32 * 1024);
-    };
-    child.stdout.setEncoding("utf8").on("data", append);
-    child.stderr.setEncoding("utf8").on("data", append);
-    child.exited = false;
-    child.exitPromise = new Promise((resolve) =>
-      child.once("exit", (code, signal) => {
-        child.exited = true;
-        resolve({ code, signal });
-      }),
-    );
-    child.once("error", (error) => append(`spawn error: ${error.message}\n`));
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     while (Date.now() < deadline && !child.exited) {
       if (await answersPing(port)) {
@@ -123,12 +105,13 @@ class RedisServer {
     throw new Error(`redis-server on port ${port} did not answer PING:\n${this.log.slice(-2000)}`);
   }
 
-  async kill(child) {
-    if (child.exited) return;
-    child.kill("SIGTERM");
-    const killer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    await child.exitPromise;
-    clearTimeout(killer);
+  kill(child) {
+    return stopChild(child, STOP_TIMEOUT_MS);
+  }
+
+  // What redis-server wrote, for failure messages.
+  get log() {
+    return this.child ? this.child.log : "";
   }
 
   removeDir() {

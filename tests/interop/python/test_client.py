@@ -73,7 +73,7 @@ class NodeProcess:
                if k not in ("PORT", "HOST", "REDIS_URL", "SWITCHBOARD_AUTH_TOKEN",
                             "SWITCHBOARD_LOG", "QT_LOGGING_RULES")}
         self._process = subprocess.Popen(
-            [binary, "--host", "127.0.0.1", "--port", "0", *self.args],
+            [binary, "--host", "127.0.0.1", "--port", "0", "--drain-ms", "0", *self.args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, text=True, errors="replace")
         threading.Thread(target=self._read_stdout, daemon=True).start()
