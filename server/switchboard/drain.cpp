@@ -14,6 +14,8 @@ Drain::Drain(Server *server, int drainMs, std::function<void()> leave, QObject *
     connect(&m_deadline, &QTimer::timeout, this, [this] {
         closeClients(QStringLiteral("the drain time of %1 ms is over").arg(m_drainMs));
     });
+    m_progress.setInterval(progressMs(drainMs));
+    connect(&m_progress, &QTimer::timeout, this, &Drain::onProgress);
 }
 
 void Drain::stop(bool graceful, const QString &why)
@@ -51,6 +53,16 @@ void Drain::begin(const QString &why)
     qCInfo(lcServer).noquote() << why << "-" << status;
     Q_EMIT phaseChanged(m_phase, status);
     m_deadline.start(m_drainMs);
+    m_progress.start();
+}
+
+void Drain::onProgress()
+{
+    const QString status = QStringLiteral("draining: %1 left, %2 ms to go")
+                               .arg(clientCounts())
+                               .arg(qMax(0, m_deadline.remainingTime()));
+    qCInfo(lcServer).noquote() << status;
+    Q_EMIT phaseChanged(m_phase, status);
 }
 
 void Drain::closeClients(const QString &why)
@@ -59,6 +71,7 @@ void Drain::closeClients(const QString &why)
         return;
     m_phase = Phase::Closing;
     m_deadline.stop();
+    m_progress.stop();
     const QString status =
         QStringLiteral("closing %1 at the transport level (clients reconnect elsewhere)")
             .arg(clientCounts());

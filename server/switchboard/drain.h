@@ -31,6 +31,8 @@ public:
     // How long the closed clients' last frames (a polling session's close packet waits for its
     // next GET) and the departure record get before `finished`.
     static constexpr int FlushMs = 300;
+    // How often a drain logs how many clients are left: a quarter of it, 1 s to 5 s.
+    static int progressMs(int drainMs) { return qBound(1000, drainMs / 4, 5000); }
 
     // `leave` announces the departure to the cluster (nothing in a single node).
     Drain(Server *server, int drainMs, std::function<void()> leave, QObject *parent = nullptr);
@@ -51,13 +53,15 @@ public:
     QVariantMap status() const;
 
 Q_SIGNALS:
-    // `status`: one line with counts, as logged (also systemd's STATUS=).
+    // `status`: one line with counts, as logged (also systemd's STATUS=); while draining, again
+    // every progressMs().
     void phaseChanged(switchboard::Drain::Phase phase, const QString &status);
     void finished();
 
 private:
     void begin(const QString &why);
     void closeClients(const QString &why);
+    void onProgress();
     QString clientCounts() const;
 
     Server *m_server;
@@ -66,6 +70,7 @@ private:
     Phase m_phase = Phase::Serving;
     QElapsedTimer m_since;
     QTimer m_deadline;
+    QTimer m_progress;
     int m_clientsAtStart = 0;
 };
 

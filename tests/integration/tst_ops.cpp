@@ -400,6 +400,10 @@ void TestOps::drain()
     const QByteArray log = a.log();
     QVERIFY2(log.contains("draining: 3 clients (1 websocket, 2 polling)"), log.constData());
     QVERIFY2(log.contains("closing 3 clients (2 websocket, 1 polling)"), log.constData());
+    // A progress line a second (a quarter of the drain, at least 1 s) while it lasts.
+    static const QRegularExpression progress(
+        QStringLiteral(R"(draining: 3 clients \(\d websocket, \d polling\) left, \d+ ms to go)"));
+    QVERIFY2(progress.match(QString::fromUtf8(log)).hasMatch(), log.constData());
     // b stays ready and serving.
     QCOMPARE(get(b, "/readyz").status, 200);
 }

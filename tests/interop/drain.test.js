@@ -135,7 +135,10 @@ for (const [variant, transports] of [
         timeout: EVENT_TIMEOUT_MS,
       });
       await once(client, "connect");
-      if (variant === "default") await once(client.io.engine, "upgrade");
+      // The upgrade may be over before this line runs.
+      if (variant === "default" && client.io.engine.transport.name !== "websocket") {
+        await once(client.io.engine, "upgrade");
+      }
       assert.equal(await whois(client), `a-${variant}`);
 
       const disconnected = once(client, "disconnect", DRAIN_MS + EVENT_TIMEOUT_MS);
