@@ -1,6 +1,8 @@
 #include "switchboard/node.h"
 
 #include "switchboard/cluster.h"
+#include "switchboard/emitjob.h"
+#include "switchboard/jobqueue.h"
 #include "switchboard/logging.h"
 #include "switchboard/nodeannouncer.h"
 #include "switchboard/relayservice.h"
@@ -126,12 +128,46 @@ QString Node::start()
                               QStringLiteral("%1:%2").arg(host).arg(m_server->serverPort()), this);
         m_cluster->start();
         m_announcer->start();
+        if (!m_config.queueKey.isEmpty())
+            consumeQueue();
     }
     return {};
 }
 
+void Node::consumeQueue()
+{
+    JobQueueOptions options;
+    options.url = m_cluster->options().url;
+    options.redis = m_cluster->options().redis;
+    options.key = m_config.queueKey;
+    options.channels = m_cluster->channels();
+    options.uid = m_cluster->uid();
+    options.name = m_config.name;
+    options.leaseMs = m_config.queueLeaseMs;
+    options.batchSize = m_config.queueBatch;
+    options.maxJobBytes = m_config.server.engine.maxPayload;
+    const int maxDepth = m_config.server.maxDepth;
+    m_queue = new JobQueue(
+        options,
+        [maxDepth](QByteArrayView job) -> Decoded<cluster::BroadcastMessage> {
+            const Decoded<EmitJob> parsed = parseEmitJob(job, maxDepth);
+            if (!parsed)
+                return Decoded<cluster::BroadcastMessage>::failure(parsed.error());
+            return toBroadcast(*parsed);
+        },
+        this);
+    m_announcer->setDecorator([queue = m_queue, key = options.key](cluster::NodePresence &p) {
+        const JobQueue::Stats stats = queue->stats();
+        p.queue = cluster::NodePresence::Queue{
+            key, stats.depth, stats.consumed, stats.deadLettered, stats.reclaimed, stats.consuming};
+    });
+    m_queue->start();
+}
+
 void Node::shutdown(const QString &reason)
 {
+    if (m_queue)
+        m_queue->stop();
     if (m_announcer)
         m_announcer->leave();
     m_server->close(reason);
@@ -156,6 +192,7 @@ QVariantMap Node::health() const
         {QStringLiteral("limits"), m_server->bounds().toMap()},
         {QStringLiteral("cluster"),
          m_cluster ? QVariant(m_cluster->status()) : QVariant(QStringLiteral("single node"))},
+        {QStringLiteral("queue"), m_queue ? QVariant(m_queue->status()) : QVariant()},
     };
 }
 

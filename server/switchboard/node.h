@@ -13,6 +13,7 @@ namespace switchboard {
 qint64 raiseOpenFilesLimit();
 
 class Cluster;
+class JobQueue;
 class NodeAnnouncer;
 class RelayService;
 class Server;
@@ -30,6 +31,7 @@ public:
 
     Server *server() const { return m_server; }
     Cluster *cluster() const { return m_cluster; }
+    JobQueue *jobQueue() const { return m_queue; } // null without --queue
     const NodeConfig &config() const { return m_config; }
     QVariantMap health() const;
 
@@ -38,12 +40,14 @@ private:
     void addWhois();
     void addAuthentication();
     void joinCluster();
+    void consumeQueue();
 
     NodeConfig m_config;
     Server *m_server;
     RelayService *m_relay;
     Cluster *m_cluster = nullptr;
     NodeAnnouncer *m_announcer = nullptr;
+    JobQueue *m_queue = nullptr;
 };
 
 } // namespace switchboard

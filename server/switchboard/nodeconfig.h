@@ -22,6 +22,10 @@ struct NodeConfig
     int requestsTimeoutMs = 5000;
     // Redis silent this long (PINGs unanswered): treated as down.
     int redisTimeoutMs = 3000;
+    // The Redis list of producers' jobs (docs/queue.md); empty: no queue.
+    QString queueKey;
+    int queueLeaseMs = 5000;
+    int queueBatch = 256;
     QString name;
     QString configFile;
     QString authToken;
