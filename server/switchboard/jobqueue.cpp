@@ -127,7 +127,12 @@ JobQueue::JobQueue(JobQueueOptions options, Decoder decoder, QObject *parent)
         else
             step();
     });
+    connect(m_commands, &redis::Connection::disconnected, this,
+            [this] { m_reconnectedAt.invalidate(); });
     connect(m_commands, &redis::Connection::connected, this, [this] {
+        if (m_connectedOnce)
+            m_reconnectedAt.start();
+        m_connectedOnce = true;
         if (m_token.isEmpty())
             tryAcquire();
         else
@@ -223,6 +228,13 @@ void JobQueue::warn(const QString &message)
     qCWarning(lcQueue).noquote() << message;
 }
 
+bool JobQueue::mayConsume() const
+{
+    if (!m_commands->isConnected() || (m_gate && !m_gate()))
+        return false;
+    return !m_reconnectedAt.isValid() || m_reconnectedAt.elapsed() >= m_options.reconnectGraceMs;
+}
+
 void JobQueue::retryLater()
 {
     if (!m_stopped && !m_retryTimer.isActive())
@@ -231,7 +243,7 @@ void JobQueue::retryLater()
 
 void JobQueue::tryAcquire()
 {
-    if (m_stopped || m_busy || !m_token.isEmpty() || !m_commands->isConnected())
+    if (m_stopped || m_busy || !m_token.isEmpty() || !mayConsume())
         return;
     // The same token again after an attempt whose outcome is unknown: if it did take the
     // lease, the script recognises it.
@@ -284,6 +296,10 @@ void JobQueue::step()
 {
     if (m_stopped || m_busy || m_waiting || m_token.isEmpty())
         return;
+    if (!mayConsume()) {
+        retryLater(); // the lease lapses if this lasts; the decoded batch is kept meanwhile
+        return;
+    }
     QList<QByteArray> args{"EVAL",
                            StepScript,
                            "4",

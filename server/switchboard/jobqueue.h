@@ -30,6 +30,10 @@ struct JobQueueOptions
     int batchSize = 256;          // jobs taken (and delivered) by one script call
     qint64 maxJobBytes = 1000000; // larger: dead-lettered without being parsed
     int depthIntervalMs = 1000;   // LLEN sampling
+    // After the queue's connection came back (Redis restarted, the network failed), the node
+    // waits this long before it consumes again, so that the other nodes' subscriptions, which
+    // reconnect on their own backoff (at most redis.backoffMaxMs), are back to receive.
+    int reconnectGraceMs = 2000;
 };
 
 class JobQueue : public QObject
@@ -50,6 +54,11 @@ public:
 
     JobQueue(JobQueueOptions options, Decoder decoder, QObject *parent = nullptr);
     ~JobQueue() override;
+
+    // Consumes only while `ready` says so (the node's own cluster connections are up, so that
+    // its own clients get what it publishes); the lease lapses otherwise and another node
+    // takes over.
+    void setGate(std::function<bool()> ready) { m_gate = std::move(ready); }
 
     void start();
     // Stops consuming; the jobs this node holds go back to the head of the list and the lease
@@ -75,10 +84,12 @@ private:
     void loseLease(const QString &why);
     void take(const QList<redis::Reply> &jobs);
     void warn(const QString &message);
+    bool mayConsume() const;
 
     const JobQueueOptions m_options;
     const QByteArray m_key;
     Decoder m_decoder;
+    std::function<bool()> m_gate;
     redis::Connection *m_commands;
     redis::Connection *m_blocking; // BLMOVE waits for jobs here, never holding up the commands
     QTimer m_acquireTimer;
@@ -94,10 +105,12 @@ private:
     bool m_busy = false; // an acquire or a step awaits its reply
     bool m_waiting = false;
     bool m_started = false;
+    bool m_connectedOnce = false;
     bool m_stopped = false;
     Stats m_stats;
     QString m_lastError;
     QElapsedTimer m_lastWarning;
+    QElapsedTimer m_reconnectedAt; // invalid until a connection after the first one
 };
 
 } // namespace switchboard

@@ -161,6 +161,8 @@ void Node::consumeQueue()
         p.queue = cluster::NodePresence::Queue{
             key, stats.depth, stats.consumed, stats.deadLettered, stats.reclaimed, stats.consuming};
     });
+    // The node's own clients get what it publishes only while its subscription is up.
+    m_queue->setGate([cluster = m_cluster] { return cluster->isConnected(); });
     m_queue->start();
 }
 

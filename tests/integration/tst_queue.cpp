@@ -71,6 +71,28 @@ QString orderProblem(const QList<qint64> &seqs, int count)
     return {};
 }
 
+// The same, allowing one run of at most `maxMissing` missing jobs (nothing repeated, nothing
+// out of order, the last one there).
+QString orderProblemWithOneGap(const QList<qint64> &seqs, int count, int maxMissing)
+{
+    qint64 expected = 0;
+    int gaps = 0;
+    for (qsizetype i = 0; i < seqs.size(); ++i) {
+        const qint64 seq = seqs.at(i);
+        if (seq < expected)
+            return u"at position %1: job %2 again or out of order"_s.arg(i).arg(seq);
+        if (seq > expected) {
+            if (++gaps > 1 || seq - expected > maxMissing)
+                return u"at position %1: jobs %2 to %3 missing"_s.arg(i).arg(expected).arg(seq - 1);
+        }
+        expected = seq + 1;
+    }
+    if (expected != count)
+        return u"the last jobs are missing: %1 received up to job %2"_s.arg(seqs.size())
+            .arg(expected - 1);
+    return {};
+}
+
 } // namespace
 
 class TestQueue : public QObject
@@ -88,6 +110,7 @@ private Q_SLOTS:
     void redisCliForm();
     void jobsPushedBeforeAnyNode();
     void redisPausedMidStream();
+    void redisRestartedMidStream();
     void sigtermHandsOver();
 
 private:
@@ -485,6 +508,53 @@ void TestQueue::redisPausedMidStream()
         const QString problem = orderProblem(r->seqs, Count);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
     }
+}
+
+void TestQueue::redisRestartedMidStream()
+{
+    // Persistent, as a queue's Redis should be: what Redis acknowledged survives a restart.
+    m_connection.reset();
+    m_redis = std::make_unique<RedisServer>(
+        QStringList{u"--appendonly"_s, u"yes"_s, u"--appendfsync"_s, u"always"_s});
+    QVERIFY2(m_redis->start(), qPrintable(m_redis->error()));
+    m_connection = std::make_unique<redis::Connection>(parseUrl(m_redis->url()));
+    m_connection->start();
+    QTRY_VERIFY_WITH_TIMEOUT(m_connection->isConnected(), 5000);
+
+    QVERIFY(startNodes(3, {u"--queue-batch"_s, u"16"_s}));
+    QList<Receiver *> receivers;
+    for (const auto &node : m_nodes) {
+        Receiver *r = addReceiver(node.get());
+        QVERIFY(r);
+        receivers << r;
+    }
+    QVERIFY(consumer());
+    constexpr int Count = 3000;
+    QVERIFY(pushSequence(0, Count));
+    QVERIFY(waitDelivered({receivers.first()}, 200));
+    QVERIFY2(m_redis->restart(), qPrintable(m_redis->error()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_connection->isConnected(), 5000);
+    QVERIFY2(length(QueueKey.toUtf8()) > 0,
+             "the stream was over before the restart: the test proves nothing");
+    // Every node reconnects on its own; the consumer waits for the others' subscriptions, then
+    // goes on from where the list is. The one batch whose script ran just before Redis went
+    // may have been published without reaching the subscribers (pub/sub does not keep
+    // messages: docs/queue.md); nothing else may be missing, repeated or out of order.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            bool all = true;
+            for (Receiver *r : receivers) {
+                r->pump();
+                all = all && !r->seqs.isEmpty() && r->seqs.last() == Count - 1;
+            }
+            return all;
+        },
+        DeliveryTimeoutMs));
+    for (Receiver *r : receivers) {
+        const QString problem = orderProblemWithOneGap(r->seqs, Count, 16);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
+    QCOMPARE(length(QueueKey.toUtf8()), 0);
 }
 
 void TestQueue::sigtermHandsOver()
