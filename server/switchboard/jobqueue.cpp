@@ -215,6 +215,7 @@ QVariantMap JobQueue::status() const
         {QStringLiteral("consumed"), m_stats.consumed},
         {QStringLiteral("deadLettered"), m_stats.deadLettered},
         {QStringLiteral("reclaimed"), m_stats.reclaimed},
+        {QStringLiteral("unconfirmed"), m_stats.unconfirmed},
         {QStringLiteral("lastError"), m_lastError},
     };
 }
@@ -328,6 +329,15 @@ void JobQueue::step()
             // (this batch again if the script did not run, the next one if it did).
             m_decoded.clear();
             m_decodedDead = 0;
+            if (reply.outcomeUnknown && committed > dead) {
+                // If it ran as Redis went down, its messages may never have left Redis.
+                m_stats.unconfirmed += committed - dead;
+                qCWarning(lcQueue).noquote()
+                    << "queue" << quoted(m_options.key) << ": the connection went while the"
+                    << "delivery of" << (committed - dead)
+                    << "jobs awaited its reply: delivered again if the script did not run; if "
+                       "it ran just before Redis stopped, the subscribers may have missed them";
+            }
             warn(QStringLiteral("queue %1: %2")
                      .arg(quoted(m_options.key), QString::fromUtf8(reply.string)));
             retryLater();

@@ -48,8 +48,11 @@ public:
         qint64 consumed = 0;     // jobs published by this node
         qint64 deadLettered = 0; // jobs this node moved to <key>:dead
         qint64 reclaimed = 0;    // jobs this node moved back from processing lists at takeover
-        qint64 depth = -1;       // LLEN <key> at the last sample, -1 before the first one
-        bool consuming = false;  // this node holds the lease
+        // Jobs of delivery scripts whose reply never came (the connection went): delivered
+        // again later if the script had not run, else published, maybe not to every node.
+        qint64 unconfirmed = 0;
+        qint64 depth = -1;      // LLEN <key> at the last sample, -1 before the first one
+        bool consuming = false; // this node holds the lease
     };
 
     JobQueue(JobQueueOptions options, Decoder decoder, QObject *parent = nullptr);

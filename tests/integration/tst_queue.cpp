@@ -553,6 +553,7 @@ void TestQueue::redisRestartedMidStream()
     for (Receiver *r : receivers) {
         const QString problem = orderProblemWithOneGap(r->seqs, Count, 16);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        qInfo("a client got %lld of the %d jobs", qint64(r->seqs.size()), Count);
     }
     QCOMPARE(length(QueueKey.toUtf8()), 0);
 }
