@@ -118,6 +118,7 @@ private:
     NodeProcess *startNode(const QString &name, const QStringList &extra = {}, bool consume = true);
     bool startNodes(int count, const QStringList &extra = {});
     Receiver *addReceiver(NodeProcess *node);
+    QList<Receiver *> receiverOnEachNode(); // in m_nodes' order; empty when one failed
     bool push(const QList<QByteArray> &jobs);
     bool pushSequence(int from, int count);
     bool waitDelivered(const QList<Receiver *> &receivers, int count, int ms = DeliveryTimeoutMs);
@@ -196,6 +197,18 @@ Receiver *TestQueue::addReceiver(NodeProcess *node)
         return nullptr;
     m_receivers.push_back(std::move(receiver));
     return m_receivers.back().get();
+}
+
+QList<Receiver *> TestQueue::receiverOnEachNode()
+{
+    QList<Receiver *> receivers;
+    for (const auto &node : m_nodes) {
+        Receiver *r = addReceiver(node.get());
+        if (!r)
+            return {};
+        receivers << r;
+    }
+    return receivers;
 }
 
 bool TestQueue::push(const QList<QByteArray> &jobs)
@@ -296,12 +309,8 @@ void TestQueue::queueNeedsRedis()
 void TestQueue::exactlyOnceInPushOrder()
 {
     QVERIFY(startNodes(3));
-    QList<Receiver *> receivers;
-    for (const auto &node : m_nodes) {
-        Receiver *r = addReceiver(node.get());
-        QVERIFY(r);
-        receivers << r;
-    }
+    const QList<Receiver *> receivers = receiverOnEachNode();
+    QVERIFY(!receivers.isEmpty());
     // A client outside the room gets none of it.
     Peer outsider(m_nodes.at(1)->engineUrl());
     QVERIFY(outsider.connect());
@@ -352,12 +361,11 @@ void TestQueue::consumerKilledMidStream()
 {
     // Small batches: the stream lasts long enough to be cut in the middle.
     QVERIFY(startNodes(3, {u"--queue-batch"_s, u"16"_s}));
+    const QList<Receiver *> onEach = receiverOnEachNode();
+    QVERIFY(!onEach.isEmpty());
     QHash<NodeProcess *, Receiver *> receivers;
-    for (const auto &node : m_nodes) {
-        Receiver *r = addReceiver(node.get());
-        QVERIFY(r);
-        receivers.insert(node.get(), r);
-    }
+    for (size_t i = 0; i < m_nodes.size(); ++i)
+        receivers.insert(m_nodes.at(i).get(), onEach.at(qsizetype(i)));
     NodeProcess *first = consumer();
     QVERIFY(first);
 
@@ -432,12 +440,8 @@ void TestQueue::malformedJobsDeadLettered()
 void TestQueue::redisCliForm()
 {
     QVERIFY(startNodes(3));
-    QList<Receiver *> receivers;
-    for (const auto &node : m_nodes) {
-        Receiver *r = addReceiver(node.get());
-        QVERIFY(r);
-        receivers << r;
-    }
+    const QList<Receiver *> receivers = receiverOnEachNode();
+    QVERIFY(!receivers.isEmpty());
     const QString redisCli = QStandardPaths::findExecutable(u"redis-cli"_s);
     QVERIFY2(!redisCli.isEmpty(), "redis-cli not found (Debian's redis-tools)");
     QProcess cli;
@@ -482,12 +486,8 @@ void TestQueue::jobsPushedBeforeAnyNode()
 void TestQueue::redisPausedMidStream()
 {
     QVERIFY(startNodes(3, {u"--queue-batch"_s, u"16"_s}));
-    QList<Receiver *> receivers;
-    for (const auto &node : m_nodes) {
-        Receiver *r = addReceiver(node.get());
-        QVERIFY(r);
-        receivers << r;
-    }
+    const QList<Receiver *> receivers = receiverOnEachNode();
+    QVERIFY(!receivers.isEmpty());
     QVERIFY(consumer());
     qint64 redisPid = 0;
     for (const QByteArray &line : call(*m_connection, {"INFO", "server"}).string.split('\n'))
@@ -522,12 +522,8 @@ void TestQueue::redisRestartedMidStream()
     QTRY_VERIFY_WITH_TIMEOUT(m_connection->isConnected(), 5000);
 
     QVERIFY(startNodes(3, {u"--queue-batch"_s, u"16"_s}));
-    QList<Receiver *> receivers;
-    for (const auto &node : m_nodes) {
-        Receiver *r = addReceiver(node.get());
-        QVERIFY(r);
-        receivers << r;
-    }
+    const QList<Receiver *> receivers = receiverOnEachNode();
+    QVERIFY(!receivers.isEmpty());
     QVERIFY(consumer());
     constexpr int Count = 3000;
     QVERIFY(pushSequence(0, Count));
