@@ -18,12 +18,16 @@ QByteArray reasonPhrase(int status)
         return "Switching Protocols";
     case 200:
         return "OK";
+    case 202:
+        return "Accepted";
     case 204:
         return "No Content";
     case 304:
         return "Not Modified";
     case 400:
         return "Bad Request";
+    case 401:
+        return "Unauthorized";
     case 403:
         return "Forbidden";
     case 404:
@@ -264,6 +268,9 @@ void HttpFront::bodyRefused(const HttpRequest &request) const
     const bool engineIo = request.path == m_engineIoPath || request.path + u'/' == m_engineIoPath;
     if (engineIo && m_bodyRefusal)
         m_bodyRefusal(request);
+    else if (const auto handler = m_routeBodyRefusals.constFind(request.path);
+             handler != m_routeBodyRefusals.cend())
+        (*handler)(request);
 }
 
 HttpResponse HttpFront::refuseRequest(Bound bound, int status, const QHostAddress &peer) const
@@ -309,7 +316,9 @@ HttpResponse HttpFront::respond(const HttpRequest &request) const
         response = m_upgradeCheck(request).value_or(
             HttpResponse::error(400, QStringLiteral("Bad request")));
     } else if (const auto route = m_routes.constFind(request.path); route != m_routes.cend()) {
-        const auto handler = route->constFind(request.method == "HEAD" ? "GET" : request.method);
+        auto handler = route->constFind(request.method == "HEAD" ? "GET" : request.method);
+        if (handler == route->cend())
+            handler = route->constFind("*");
         if (handler == route->cend()) {
             response = HttpResponse::error(405, QStringLiteral("Method not allowed"));
             response.headers.append({"Allow", route->keys().join(", ")});

@@ -146,6 +146,7 @@ public:
     // an answer made elsewhere (a parked poll) must too.
     void addCorsHeaders(HttpResponse &response, const HttpRequest &request) const;
 
+    // `method` "*" takes every method the path has no handler of its own for.
     void route(const QByteArray &method, const QString &path, Handler handler);
     void setEngineIoPath(const QString &path, UpgradeCheck check);
     // Requests at the Engine.IO path that are not upgrades (long-polling) go to `handler`,
@@ -156,6 +157,12 @@ public:
     // the session it was for is closed.
     using BodyRefusal = std::function<void(const HttpRequest &)>;
     void setBodyRefusalHandler(BodyRefusal handler) { m_bodyRefusal = std::move(handler); }
+    // A request at a route's `path` refused for its size (413) goes to `handler` (which
+    // may count it: the route's handler never sees it).
+    void setRouteBodyRefusalHandler(const QString &path, BodyRefusal handler)
+    {
+        m_routeBodyRefusals.insert(path, std::move(handler));
+    }
     // Answers a whole request that is not an upgrade through `exchange`, now or later.
     void handle(const HttpRequest &request, HttpExchange *exchange) const;
     void bodyRefused(const HttpRequest &request) const;
@@ -179,6 +186,7 @@ private:
     UpgradeCheck m_upgradeCheck;
     EngineHandler m_engineHandler;
     BodyRefusal m_bodyRefusal;
+    QHash<QString, BodyRefusal> m_routeBodyRefusals;
     CorsOptions m_cors;
     HttpLimits m_limits;
     BodyBudget m_bodyBudget;

@@ -1,6 +1,7 @@
 #include "switchboard/node.h"
 
 #include "switchboard/cluster.h"
+#include "switchboard/emitapi.h"
 #include "switchboard/emitjob.h"
 #include "switchboard/jobqueue.h"
 #include "switchboard/logging.h"
@@ -20,15 +21,6 @@
 namespace switchboard {
 
 namespace {
-
-bool sameSecret(const QByteArray &a, const QByteArray &b)
-{
-    // Constant time in the length of the expected token.
-    unsigned char diff = a.size() == b.size() ? 0 : 1;
-    for (qsizetype i = 0; i < b.size(); ++i)
-        diff |= static_cast<unsigned char>(b.at(i) ^ (i < a.size() ? a.at(i) : 0));
-    return diff == 0;
-}
 
 // The official client bundle (resources/client, compiled in by server/CMakeLists.txt), as
 // socket.io serves it beside its Engine.IO path. The msgpack build is left out: this node
@@ -71,6 +63,8 @@ Node::Node(NodeConfig config, QObject *parent)
     addAuthentication();
     if (!m_config.redisUrl.isEmpty())
         joinCluster();
+    if (!m_config.apiToken.isEmpty())
+        m_emitApi = new EmitApi(m_server, m_cluster, m_config.apiToken, this);
 }
 
 Node::~Node()
@@ -180,7 +174,7 @@ QVariantMap Node::health() const
     QVariantMap namespaces;
     for (const Namespace *nsp : m_server->namespaces())
         namespaces.insert(nsp->name(), nsp->sockets().size());
-    return {
+    QVariantMap health{
         // Redis down: local clients are still served, other nodes are not reached.
         {QStringLiteral("status"), !m_cluster || m_cluster->isConnected()
                                        ? QStringLiteral("ok")
@@ -194,8 +188,18 @@ QVariantMap Node::health() const
         {QStringLiteral("limits"), m_server->bounds().toMap()},
         {QStringLiteral("cluster"),
          m_cluster ? QVariant(m_cluster->status()) : QVariant(QStringLiteral("single node"))},
-        {QStringLiteral("queue"), m_queue ? QVariant(m_queue->status()) : QVariant()},
     };
+    if (m_queue)
+        health.insert(QStringLiteral("queue"), m_queue->status());
+    if (m_emitApi) {
+        // POST /api/emit's answers by status: {"202": n, "400": n, ...}.
+        QVariantMap byStatus;
+        const QMap<int, quint64> &counts = m_emitApi->requestsByStatus();
+        for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+            byStatus.insert(QString::number(it.key()), it.value());
+        health.insert(QStringLiteral("emitApi"), byStatus);
+    }
+    return health;
 }
 
 void Node::addRoutes()

@@ -14,6 +14,7 @@ qint64 raiseOpenFilesLimit();
 
 class Cluster;
 class JobQueue;
+class EmitApi;
 class NodeAnnouncer;
 class RelayService;
 class Server;
@@ -34,6 +35,8 @@ public:
     JobQueue *jobQueue() const { return m_queue; } // null without --queue
     const NodeConfig &config() const { return m_config; }
     QVariantMap health() const;
+    // POST /api/emit and its counters; null when no --api-token is configured.
+    const EmitApi *emitApi() const { return m_emitApi; }
 
 private:
     void addRoutes();
@@ -48,6 +51,7 @@ private:
     Cluster *m_cluster = nullptr;
     NodeAnnouncer *m_announcer = nullptr;
     JobQueue *m_queue = nullptr;
+    EmitApi *m_emitApi = nullptr;
 };
 
 } // namespace switchboard

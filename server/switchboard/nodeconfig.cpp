@@ -50,6 +50,9 @@ constexpr Setting settings[] = {
      "none, same origin only)."},
     {"auth-token", "SWITCHBOARD_AUTH_TOKEN", "token",
      "Require CONNECT auth {token} equal to this (default: no authentication)."},
+    {"api-token", "SWITCHBOARD_API_TOKEN", "token",
+     "Serve POST /api/emit to backends sending Authorization: Bearer <token> (default: no "
+     "such endpoint). Prefer the environment variable: any local user can read a command line."},
     {"redact", nullptr, "fields",
      "Comma-separated auth and query fields whose values never leave the node in cluster "
      "replies (default token,password,secret,jwt)."},
@@ -303,6 +306,9 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
     config.redaction.secrets.clear();
     if (!config.authToken.isEmpty())
         config.redaction.secrets << config.authToken;
+    config.apiToken = values.value(QStringLiteral("api-token"));
+    if (!config.apiToken.isEmpty())
+        config.redaction.secrets << config.apiToken;
     config.logRules = values.value(QStringLiteral("log"));
     config.logRulesFromFile = ini && !parser.isSet(QStringLiteral("log")) &&
                               !env.contains(QStringLiteral("SWITCHBOARD_LOG"));

@@ -29,6 +29,7 @@ struct NodeConfig
     QString name;
     QString configFile;
     QString authToken;
+    QString apiToken; // POST /api/emit's bearer token; empty: no such endpoint
     // What REMOTE_FETCH replies never publish (the token is added to its secrets).
     Redaction redaction;
     QString logRules;

@@ -93,4 +93,12 @@ QVariantMap Redaction::handshake(const QVariantMap &handshake) const
     return out;
 }
 
+bool sameSecret(QByteArrayView given, QByteArrayView expected)
+{
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    for (qsizetype i = 0; i < expected.size(); ++i)
+        diff |= static_cast<unsigned char>(expected.at(i) ^ (i < given.size() ? given.at(i) : 0));
+    return diff == 0;
+}
+
 } // namespace switchboard

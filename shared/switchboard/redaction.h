@@ -2,6 +2,7 @@
 // channel) and out of what the console shows: names stay, values are replaced.
 #pragma once
 
+#include <QByteArrayView>
 #include <QString>
 #include <QStringList>
 #include <QVariantMap>
@@ -28,5 +29,9 @@ struct Redaction
     QVariant value(const QVariant &value) const;
     bool isSecretField(const QString &name) const;
 };
+
+// Whether a secret a peer gave equals the expected one, in time that depends on the length of
+// the expected secret only (never on where they first differ).
+bool sameSecret(QByteArrayView given, QByteArrayView expected);
 
 } // namespace switchboard

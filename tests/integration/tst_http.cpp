@@ -18,50 +18,17 @@ namespace {
 
 using Reply = HttpReply;
 
-// Sends raw request bytes and reads responses until the server closes the connection.
-// The server runs in this thread, so every wait spins the event loop.
-QByteArray exchange(quint16 port, const QByteArray &request)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 5000))
-        return {};
-    socket.write(request);
-    QByteArray all;
-    const bool closed = QTest::qWaitFor(
-        [&] {
-            all += socket.readAll();
-            return socket.state() == QAbstractSocket::UnconnectedState;
-        },
-        5000);
-    if (!closed)
-        qWarning("server did not close the connection within 5 s");
-    return all + socket.readAll();
-}
-
-Reply parse(const QByteArray &raw)
-{
-    Reply reply;
-    const qsizetype split = raw.indexOf("\r\n\r\n");
-    if (split < 0)
-        return reply;
-    reply.headers = raw.left(split);
-    reply.body = raw.mid(split + 4);
-    reply.status = raw.mid(9, 3).toInt();
-    return reply;
-}
-
 Reply get(quint16 port, const QByteArray &target, const QByteArray &extra = {})
 {
-    return parse(exchange(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + extra +
-                                    "Connection: close\r\n\r\n"));
+    return HttpReply::parse(httpExchange(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\n" +
+                                                   extra + "Connection: close\r\n\r\n"));
 }
 
 Reply request(quint16 port, const QByteArray &method, const QByteArray &target,
               const QByteArray &extra = {})
 {
-    return parse(exchange(port, method + ' ' + target + " HTTP/1.1\r\nHost: x\r\n" + extra +
-                                    "Connection: close\r\n\r\n"));
+    return HttpReply::parse(httpExchange(port, method + ' ' + target + " HTTP/1.1\r\nHost: x\r\n" +
+                                                   extra + "Connection: close\r\n\r\n"));
 }
 
 // The client version in the bundle's banner ("Socket.IO v4.8.1"): what the ETag must be.
@@ -237,32 +204,32 @@ private Q_SLOTS:
 
     void methodNotAllowed()
     {
-        const Reply reply = parse(
-            exchange(m_port, "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        const Reply reply = HttpReply::parse(httpExchange(
+            m_port, "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
         QCOMPARE(reply.status, 405);
         QVERIFY(reply.headers.contains("Allow: GET"));
     }
 
     void headHasNoBody()
     {
-        const Reply reply = parse(
-            exchange(m_port, "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        const Reply reply = HttpReply::parse(
+            httpExchange(m_port, "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
         QCOMPARE(reply.status, 200);
         QVERIFY(reply.body.isEmpty());
     }
 
     void keepAlivePipelining()
     {
-        const QByteArray raw = exchange(m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                                                "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: "
-                                                "close\r\n\r\n");
+        const QByteArray raw = httpExchange(m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                                    "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: "
+                                                    "close\r\n\r\n");
         QCOMPARE(raw.count("HTTP/1.1 200 OK"), 1);
         QCOMPARE(raw.count("HTTP/1.1 404 Not Found"), 1);
     }
 
     void malformedRequest()
     {
-        const Reply reply = parse(exchange(m_port, "GARBAGE\r\n\r\n"));
+        const Reply reply = HttpReply::parse(httpExchange(m_port, "GARBAGE\r\n\r\n"));
         QCOMPARE(reply.status, 400);
     }
 
@@ -357,8 +324,9 @@ private Q_SLOTS:
 
     void oversizedBodyRefused()
     {
-        const Reply reply = parse(exchange(m_port, "POST /healthz HTTP/1.1\r\nHost: x\r\n"
-                                                   "Content-Length: 99999999\r\n\r\n"));
+        const Reply reply =
+            HttpReply::parse(httpExchange(m_port, "POST /healthz HTTP/1.1\r\nHost: x\r\n"
+                                                  "Content-Length: 99999999\r\n\r\n"));
         QCOMPARE(reply.status, 413);
     }
 

@@ -1,14 +1,16 @@
 "use strict";
 // Mixed cluster: one real switchboard-node and one in-process Node.js socket.io 4.8 server with
 // @socket.io/redis-adapter 8.3 share a private redis-server (key "socket.io"); official
-// socket.io-client 4.8 clients connect to either side, and @socket.io/redis-emitter 5.1
-// publishes into the same cluster. Every wait is bounded; a failing test prints the adapter
+// socket.io-client 4.8 clients connect to either side, and @socket.io/redis-emitter 5.1 and
+// switchboard-emit publish into the same cluster. Every wait is bounded; a failing test prints the adapter
 // traffic seen on Redis and the node's log (switchboard.cluster.debug) during the test.
 
 const { describe, it, before, after, afterEach } = require("node:test");
 const assert = require("node:assert/strict");
 const { io: ioClient, startNode, collect, once, delay, emitWithAck, EVENT_TIMEOUT_MS } = require("./lib/harness");
 const { Manager } = require("socket.io-client");
+const { execFile } = require("node:child_process");
+const path = require("node:path");
 const { RedisServer } = require("./lib/redis-server");
 const { track } = require("./lib/reaper");
 const { startSocketIoServer, redisClient, quitRedis } = require("./lib/socketio-server");
@@ -844,6 +846,56 @@ describe("broadcast with acknowledgements", () => {
       assert.ok(Date.now() - started >= timeout - 50, `${round}: answered after ${Date.now() - started} ms`);
       assert.equal(silentGot.received.length, index + 1, `${round}: the silent client did not get the event`);
     }
+  });
+});
+
+// switchboard-emit publishes what @socket.io/redis-emitter publishes: the official adapter of the
+// Node.js server must deliver it as its own.
+const EMIT_BINARY = process.env.SWITCHBOARD_EMIT || path.resolve(__dirname, "../../build/server/switchboard-emit");
+
+function switchboardEmit(...args) {
+  return new Promise((resolve, reject) => {
+    execFile(EMIT_BINARY, ["--redis", redis.url, ...args], { timeout: 10000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`switchboard-emit ${args.join(" ")} failed (${error.code ?? error.signal}): ${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+describe("switchboard-emit", () => {
+  test("--to room reaches the room's clients of the Node.js server and of Switchboard only", async () => {
+    const room = freshRoom("cli-room");
+    const [nodeIn, nodeOut, sbIn] = await Promise.all([nodeClient(), nodeClient(), sbClient()]);
+    await nodeJoin(nodeIn, room);
+    await sbJoin(sbIn, room);
+    const [gotNode, gotOut, gotSb] = [nodeIn, nodeOut, sbIn].map((socket) => collect(socket, "cli"));
+    const { stderr } = await switchboardEmit("--to", room, "cli", JSON.stringify({ from: "cli", list: [1, null, "é"] }));
+    assert.equal(stderr, "");
+    assert.deepEqual(await gotNode.next(), [{ from: "cli", list: [1, null, "é"] }]);
+    assert.deepEqual(await gotSb.next(), [{ from: "cli", list: [1, null, "é"] }]);
+    await Promise.all([gotOut.none(), gotNode.none(), gotSb.none()]);
+  });
+
+  test("--to two rooms --except an id: the Node.js server delivers once to each member but the excepted", async () => {
+    const [one, two] = [freshRoom("cli-a"), freshRoom("cli-b")];
+    const [both, skipped, onlyTwo] = await Promise.all([nodeClient(), nodeClient(), nodeClient()]);
+    await nodeJoin(both, [one, two]);
+    await nodeJoin(skipped, one);
+    await nodeJoin(onlyTwo, two);
+    const [gotBoth, gotSkipped, gotTwo] = [both, skipped, onlyTwo].map((socket) => collect(socket, "multi"));
+    await switchboardEmit("--to", one, "--to", two, "--except", skipped.id, "multi");
+    assert.deepEqual(await gotBoth.next(), []);
+    assert.deepEqual(await gotTwo.next(), []);
+    await Promise.all([gotBoth.none(), gotSkipped.none(), gotTwo.none()]);
+  });
+
+  test("--nsp /chat reaches the Node.js server's /chat clients, not those of /", async () => {
+    ref.io.of("/chat");
+    const [chat, root] = await Promise.all([nodeClient("/chat"), nodeClient("/")]);
+    const [gotChat, gotRoot] = [chat, root].map((socket) => collect(socket, "chat-news"));
+    await switchboardEmit("--nsp", "/chat", "chat-news", '"for /chat"');
+    assert.deepEqual(await gotChat.next(), ["for /chat"]);
+    await Promise.all([gotChat.none(), gotRoot.none()]);
   });
 });
 

@@ -21,6 +21,7 @@ struct Expected
     QString redisUrl;
     QString name; // empty: "<local host name>:<port>"
     QString authToken;
+    QString apiToken;
     QString logRules;
     int pingInterval = 25000;
     int pingTimeout = 20000;
@@ -168,6 +169,18 @@ void TestNodeConfig::parse_data()
         << expect([](Expected &e) {
                e.authToken = u"s3cret"_s;
                e.secrets = {u"s3cret"_s};
+           });
+    QTest::addRow("SWITCHBOARD_API_TOKEN")
+        << none << QStringList{u"SWITCHBOARD_API_TOKEN=ap1"_s} << noIni << expect([](Expected &e) {
+               e.apiToken = u"ap1"_s;
+               e.secrets = {u"ap1"_s};
+           });
+    QTest::addRow("--api-token beats SWITCHBOARD_API_TOKEN, both tokens secret")
+        << QStringList{u"--api-token"_s, u"cli"_s, u"--auth-token"_s, u"au"_s}
+        << QStringList{u"SWITCHBOARD_API_TOKEN=env"_s} << noIni << expect([](Expected &e) {
+               e.apiToken = u"cli"_s;
+               e.authToken = u"au"_s;
+               e.secrets = {u"au"_s, u"cli"_s};
            });
     QTest::addRow("limits") << QStringList{u"--max-namespaces"_s,       u"7"_s,
                                            u"--max-attachments"_s,      u"0"_s,
@@ -321,6 +334,7 @@ void TestNodeConfig::parse()
                              : expected.name;
     QCOMPARE(config.name, name);
     QCOMPARE(config.authToken, expected.authToken);
+    QCOMPARE(config.apiToken, expected.apiToken);
     QCOMPARE(config.logRules, expected.logRules);
     QCOMPARE(config.server.engine.pingInterval, expected.pingInterval);
     QCOMPARE(config.server.engine.pingTimeout, expected.pingTimeout);
