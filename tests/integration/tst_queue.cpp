@@ -106,6 +106,7 @@ private Q_SLOTS:
     void queueNeedsRedis();
     void exactlyOnceInPushOrder();
     void consumerKilledMidStream();
+    void consumerFrozenPastItsLease();
     void malformedJobsDeadLettered();
     void redisCliForm();
     void jobsPushedBeforeAnyNode();
@@ -399,6 +400,53 @@ void TestQueue::consumerKilledMidStream()
     QVERIFY2(queueStatus(second).value(u"reclaimed"_s).toInteger() > 0,
              "the killed consumer held a batch: the next one must have put it back");
     QCOMPARE(length(QueueKey.toUtf8()), 0);
+}
+
+void TestQueue::consumerFrozenPastItsLease()
+{
+    // The fence: a consumer that stops answering (SIGSTOP) for longer than its lease is
+    // replaced; when it runs again its in-flight batch and its next script are refused, so
+    // nothing is published twice or out of order, even for its own client, which gets what
+    // Redis kept for its subscription meanwhile.
+    QVERIFY(startNodes(3, {u"--queue-batch"_s, u"16"_s}));
+    const QList<Receiver *> onEach = receiverOnEachNode();
+    QVERIFY(!onEach.isEmpty());
+    NodeProcess *first = consumer();
+    QVERIFY(first);
+    constexpr int Count = 5000;
+    QVERIFY(pushSequence(0, Count));
+    QVERIFY(waitDelivered({onEach.first()}, 300));
+    struct Thaw
+    {
+        qint64 pid;
+        ~Thaw() { ::kill(pid_t(pid), SIGCONT); }
+    } thaw{first->currentPid()};
+    QCOMPARE(::kill(pid_t(thaw.pid), SIGSTOP), 0);
+    NodeProcess *second = nullptr;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (const auto &node : m_nodes)
+                if (node.get() != first && queueStatus(node.get()).value(u"consuming"_s).toBool())
+                    second = node.get();
+            return second != nullptr;
+        },
+        5 * LeaseMs));
+    QVERIFY(length(QueueKey.toUtf8()) > 0); // still mid-stream when the other node took over
+    QCOMPARE(::kill(pid_t(thaw.pid), SIGCONT), 0);
+    QVERIFY2(waitDelivered(onEach, Count), qPrintable(orderProblem(onEach.first()->seqs, Count)));
+    QVERIFY(!QTest::qWaitFor(
+        [&] {
+            for (Receiver *r : onEach)
+                r->pump();
+            return std::any_of(onEach.cbegin(), onEach.cend(),
+                               [](const Receiver *r) { return r->seqs.size() > Count; });
+        },
+        500));
+    for (Receiver *r : onEach) {
+        const QString problem = orderProblem(r->seqs, Count);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
+    QVERIFY(!queueStatus(first).value(u"consuming"_s).toBool());
 }
 
 void TestQueue::malformedJobsDeadLettered()
