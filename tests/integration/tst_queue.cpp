@@ -5,6 +5,7 @@
 // middle of the stream; a malformed job moved to <key>:dead with its reason while the next
 // ones flow; `redis-cli RPUSH key '{"room":..,"message":..}'` works; jobs pushed before any
 // node runs are consumed by the first consumer that starts; a paused Redis loses nothing.
+#include "emitcli.h"
 #include "nodeprocess.h"
 #include "peer.h"
 #include "rediscall.h"
@@ -108,7 +109,7 @@ private Q_SLOTS:
     void consumerKilledMidStream();
     void consumerFrozenPastItsLease();
     void malformedJobsDeadLettered();
-    void redisCliForm();
+    void commandLineProducers();
     void jobsPushedBeforeAnyNode();
     void redisPausedMidStream();
     void redisRestartedMidStream();
@@ -485,31 +486,35 @@ void TestQueue::malformedJobsDeadLettered()
     QVERIFY(!r->peer->waitEvent([](const Frame &) { return true; }, 300));
 }
 
-void TestQueue::redisCliForm()
+void TestQueue::commandLineProducers()
 {
+    // The reference material's `redis-cli RPUSH`, then switchboard-emit --enqueue.
     QVERIFY(startNodes(3));
     const QList<Receiver *> receivers = receiverOnEachNode();
     QVERIFY(!receivers.isEmpty());
     const QString redisCli = QStandardPaths::findExecutable(u"redis-cli"_s);
     QVERIFY2(!redisCli.isEmpty(), "redis-cli not found (Debian's redis-tools)");
-    QProcess cli;
-    cli.start(redisCli, {u"-p"_s, QString::number(m_redis->port()), u"RPUSH"_s, QueueKey,
-                         uR"({"room":"r","message":"hi"})"_s});
-    QVERIFY(cli.waitForFinished(10000));
-    QCOMPARE(cli.exitCode(), 0);
-    QCOMPARE(cli.readAllStandardOutput().trimmed(), "1"); // the list's new length
+    const EmitRun cli = runProcess(redisCli, {u"-p"_s, QString::number(m_redis->port()), u"RPUSH"_s,
+                                              QueueKey, uR"({"room":"r","message":"hi"})"_s});
+    QVERIFY2(cli.exitCode == 0, qPrintable(cli.describe()));
+    QCOMPARE(cli.out.trimmed(), "1"); // the list's new length
+    const EmitRun enqueued =
+        runEmit({u"--redis"_s, m_redis->url(), u"--enqueue"_s, u"--queue-key"_s, QueueKey,
+                 u"--to"_s, u"r"_s, u"message"_s, uR"("there")"_s});
+    QVERIFY2(enqueued.exitCode == 0, qPrintable(enqueued.describe()));
+    const QStringList expected{u"hi"_s, u"there"_s};
     QVERIFY(QTest::qWaitFor(
         [&] {
             bool all = true;
             for (Receiver *r : receivers) {
                 r->pump();
-                all = all && !r->messages.isEmpty();
+                all = all && r->messages.size() >= expected.size();
             }
             return all;
         },
         10000));
     for (Receiver *r : receivers)
-        QCOMPARE(r->messages, QStringList{u"hi"_s});
+        QCOMPARE(r->messages, expected);
 }
 
 void TestQueue::jobsPushedBeforeAnyNode()
