@@ -192,10 +192,8 @@ bool TestQueue::startNodes(int count, const QStringList &extra)
 Receiver *TestQueue::addReceiver(NodeProcess *node)
 {
     auto receiver = std::make_unique<Receiver>();
-    receiver->peer = std::make_unique<Peer>(node->engineUrl());
-    if (!receiver->peer->connect())
-        return nullptr;
-    if (!receiver->peer->join(u"r"_s).value(u"ok"_s).toBool())
+    receiver->peer = joinedPeer(node->engineUrl(), u"r"_s);
+    if (!receiver->peer)
         return nullptr;
     m_receivers.push_back(std::move(receiver));
     return m_receivers.back().get();
@@ -314,8 +312,8 @@ void TestQueue::exactlyOnceInPushOrder()
     const QList<Receiver *> receivers = receiverOnEachNode();
     QVERIFY(!receivers.isEmpty());
     // A client outside the room gets none of it.
-    Peer outsider(m_nodes.at(1)->engineUrl());
-    QVERIFY(outsider.connect());
+    const std::unique_ptr<Peer> outsider = joinedPeer(m_nodes.at(1)->engineUrl());
+    QVERIFY(outsider);
     QVERIFY(consumer());
 
     QElapsedTimer clock;
@@ -343,7 +341,7 @@ void TestQueue::exactlyOnceInPushOrder()
           "(%.0f jobs/s); received by a client on each of the 3 nodes after %lld ms (%.0f jobs/s)",
           Jobs, pushedMs, consumedMs, rate(consumedMs), deliveredMs, rate(deliveredMs));
 
-    QVERIFY(!outsider.waitEvent([](const Frame &f) { return f.event() == u"job"; }, 300));
+    QVERIFY(!outsider->waitEvent([](const Frame &f) { return f.event() == u"job"; }, 300));
     for (Receiver *r : receivers) {
         const QString problem = orderProblem(r->seqs, Jobs);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
