@@ -482,6 +482,15 @@ void TestQueue::malformedJobsDeadLettered()
     QTRY_COMPARE_WITH_TIMEOUT(sum("deadLettered"), 3, 5000);
     QCOMPARE(sum("consumed"), 3);
     QVERIFY(!r->peer->waitEvent([](const Frame &) { return true; }, 300));
+
+    // A producer gone wrong: a flood of bad jobs is logged a few lines a second, then counted.
+    constexpr int Flood = 300;
+    QVERIFY(push(QList<QByteArray>(Flood, "{") << job(3)));
+    QVERIFY2(waitDelivered({r}, 4, 10000), qPrintable(orderProblem(r->seqs, 4)));
+    QTRY_COMPARE_WITH_TIMEOUT(length("jobs:dead"), 3 + Flood, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(active->log().contains("more jobs moved to jobs:dead"), 5000);
+    const qsizetype lines = active->log().count("moved to jobs:dead:");
+    QVERIFY2(lines < 3 + Flood / 10, qPrintable(QString::number(lines)));
 }
 
 void TestQueue::commandLineProducers()
