@@ -59,7 +59,7 @@ public:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         for (const char *name : {"PORT", "HOST", "REDIS_URL", "SWITCHBOARD_NAME", "SWITCHBOARD_LOG",
                                  "SWITCHBOARD_AUTH_TOKEN", "SWITCHBOARD_DRAIN_MS",
-                                 "SWITCHBOARD_API_TOKEN", "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
+                                 "SWITCHBOARD_API_TOKEN", "SWITCHBOARD_QUEUE", "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
             env.remove(QString::fromLatin1(name));
         process->setProcessEnvironment(env);
         QObject::connect(process, &QProcess::readyReadStandardError, process, [this, process] {
