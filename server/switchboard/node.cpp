@@ -75,8 +75,10 @@ Node::Node(NodeConfig config, QObject *parent)
     if (!m_config.redisUrl.isEmpty())
         joinCluster();
     addNodeMetrics(m_metrics, m_server, m_cluster, m_drain);
-    if (!m_config.apiToken.isEmpty())
+    if (!m_config.apiToken.isEmpty()) {
         m_emitApi = new EmitApi(m_server, m_cluster, m_config.apiToken, this);
+        addApiMetrics(m_metrics, m_emitApi);
+    }
 }
 
 Node::~Node()
@@ -169,6 +171,13 @@ void Node::consumeQueue()
     });
     // The node's own clients get what it publishes only while its subscription is up.
     m_queue->setGate([cluster = m_cluster] { return cluster->isConnected(); });
+    addQueueMetrics(m_metrics, m_queue);
+    // A draining node hands the queue over at once (its batch back to the head, the lease
+    // released): another node consumes while this one's clients are served for --drain-ms.
+    connect(m_drain, &Drain::phaseChanged, m_queue, [queue = m_queue](Drain::Phase phase) {
+        if (phase != Drain::Phase::Serving)
+            queue->stop();
+    });
     m_queue->start();
 }
 

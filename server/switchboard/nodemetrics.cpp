@@ -2,6 +2,8 @@
 
 #include "switchboard/cluster.h"
 #include "switchboard/drain.h"
+#include "switchboard/emitapi.h"
+#include "switchboard/jobqueue.h"
 #include "switchboard/server.h"
 
 #include <QDir>
@@ -205,6 +207,63 @@ void addNodeMetrics(MetricsRegistry &registry, const Server *server, const Clust
          [cluster] { return one(double(cluster->stalls())); }},
     };
     for (const MetricFamily &family : clusterFamilies)
+        registry.add(family);
+}
+
+void addApiMetrics(MetricsRegistry &registry, const EmitApi *api)
+{
+    registry.add({"switchboard_api_requests_total",
+                  MetricType::Counter,
+                  "Requests to POST /api/emit answered, by HTTP status.",
+                  {"status"},
+                  [api] {
+                      MetricSamples samples;
+                      const QMap<int, quint64> &counts = api->requestsByStatus();
+                      for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+                          samples.append({{QString::number(it.key())}, double(it.value())});
+                      return samples;
+                  }});
+}
+
+void addQueueMetrics(MetricsRegistry &registry, const JobQueue *queue)
+{
+    using T = MetricType;
+    const MetricFamily families[] = {
+        {"switchboard_queue_consumed_total",
+         T::Counter,
+         "Jobs of the --queue list this node delivered (published once to the cluster).",
+         {},
+         [queue] { return one(double(queue->stats().consumed)); }},
+        {"switchboard_queue_dead_lettered_total",
+         T::Counter,
+         "Malformed jobs this node moved to <key>:dead with the reason.",
+         {},
+         [queue] { return one(double(queue->stats().deadLettered)); }},
+        {"switchboard_queue_reclaimed_total",
+         T::Counter,
+         "Jobs this node moved back to the queue from a dead consumer's processing list.",
+         {},
+         [queue] { return one(double(queue->stats().reclaimed)); }},
+        {"switchboard_queue_unconfirmed_total",
+         T::Counter,
+         "Jobs of delivery scripts whose reply never came (the Redis connection went).",
+         {},
+         [queue] { return one(double(queue->stats().unconfirmed)); }},
+        {"switchboard_queue_depth",
+         T::Gauge,
+         "Jobs waiting in the --queue list (LLEN, sampled each second; none before the first).",
+         {},
+         [queue] {
+             const qint64 depth = queue->stats().depth;
+             return depth < 0 ? MetricSamples{} : one(double(depth));
+         }},
+        {"switchboard_queue_consuming",
+         T::Gauge,
+         "1 while this node holds the queue's lease (it is the one consuming), else 0.",
+         {},
+         [queue] { return one(queue->stats().consuming ? 1 : 0); }},
+    };
+    for (const MetricFamily &family : families)
         registry.add(family);
 }
 

@@ -8,6 +8,7 @@
 // under test caused arrives before the fence.
 #include "emitcli.h"
 #include "httpreply.h"
+#include "metricsscrape.h"
 #include "nodeprocess.h"
 #include "peer.h"
 #include "rediscall.h"
@@ -425,6 +426,7 @@ void TestEmitApi::countsByStatus()
 {
     const QJsonObject start = counts(*m_a);
     QVERIFY2(!start.isEmpty(), "no emitApi counts in node A's /healthz");
+    const QHash<QString, double> before = samplesOf(metricsText(m_a->port()));
     QCOMPARE(emit({{u"event"_s, u"counted"_s}}).status, 202);
     QCOMPARE(emit({{u"event"_s, u"counted"_s}}).status, 202);
     QCOMPARE(emit({{u"event"_s, u"connect"_s}}).status, 400);
@@ -441,6 +443,17 @@ void TestEmitApi::countsByStatus()
                  qPrintable(u"%1: %2 -> %3"_s.arg(QLatin1String(status))
                                 .arg(start.value(QLatin1String(status)).toInteger())
                                 .arg(end.value(QLatin1String(status)).toInteger())));
+    // The same counts in GET /metrics, in a text Prometheus takes.
+    const QByteArray text = metricsText(m_a->port());
+    const QString problems = promtoolProblems(text);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+    const QHash<QString, double> after = samplesOf(text);
+    for (const auto &[status, added] : expected) {
+        const QString series =
+            u"switchboard_api_requests_total{status=\"%1\"}"_s.arg(QLatin1String(status));
+        QVERIFY2(after.contains(series), qPrintable(series));
+        QCOMPARE(after.value(series) - before.value(series), double(added));
+    }
 }
 
 void TestEmitApi::twoBackendsRoundRobin()

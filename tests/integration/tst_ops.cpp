@@ -4,6 +4,7 @@
 // and the drain on SIGTERM: existing clients served, new sessions refused with 503, then every
 // client closed at the Engine.IO level (no Socket.IO DISCONNECT), the departure announced on
 // Redis, exit code 0.
+#include "metricsscrape.h"
 #include "nodeprocess.h"
 #include "peer.h"
 #include "pollingclient.h"
@@ -39,47 +40,12 @@ bool signalNode(const NodeProcess &node, int signal)
     return node.currentPid() > 0 && ::kill(pid_t(node.currentPid()), signal) == 0;
 }
 
-// "name{labels}" -> value for every sample line of an exposition.
-QHash<QString, double> samplesOf(const QByteArray &text)
-{
-    QHash<QString, double> samples;
-    for (const QByteArray &line : text.split('\n')) {
-        if (line.isEmpty() || line.startsWith('#'))
-            continue;
-        const qsizetype space = line.lastIndexOf(' ');
-        samples.insert(QString::fromUtf8(line.left(space)), line.mid(space + 1).toDouble());
-    }
-    return samples;
-}
-
 QHash<QString, double> scrape(const NodeProcess &node)
 {
     const polling::Reply reply = get(node, "/metrics");
     if (reply.status != 200)
         return {};
     return samplesOf(reply.body);
-}
-
-// Debian's promtool on an exposition: its complaints (lint included), empty when clean.
-QString promtoolProblems(const QByteArray &text)
-{
-    const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
-    if (promtool.isEmpty())
-        return QStringLiteral("promtool not found (Debian package prometheus)");
-    QProcess process;
-    process.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
-    if (!process.waitForStarted(5000))
-        return QStringLiteral("cannot run promtool: ") + process.errorString();
-    process.write(text);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(10000))
-        return QStringLiteral("promtool did not finish");
-    const QString output =
-        QString::fromUtf8(process.readAllStandardOutput() + process.readAllStandardError())
-            .trimmed();
-    if (process.exitCode() != 0 || !output.isEmpty())
-        return QStringLiteral("exit %1: %2").arg(process.exitCode()).arg(output);
-    return {};
 }
 
 QString clusterUid(const NodeProcess &node)

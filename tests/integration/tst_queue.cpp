@@ -6,6 +6,7 @@
 // ones flow; `redis-cli RPUSH key '{"room":..,"message":..}'` works; jobs pushed before any
 // node runs are consumed by the first consumer that starts; a paused Redis loses nothing.
 #include "emitcli.h"
+#include "metricsscrape.h"
 #include "nodeprocess.h"
 #include "peer.h"
 #include "rediscall.h"
@@ -127,6 +128,8 @@ private:
     QJsonObject queueStatus(NodeProcess *node) const;
     NodeProcess *consumer(int ms = 10000);
     qint64 sum(const char *counter) const;
+    // The same counter summed over the running nodes' GET /metrics (each checked by promtool).
+    double metricsSum(const QString &series) const;
     qint64 length(const QByteArray &key);
 
     std::unique_ptr<RedisServer> m_redis;
@@ -273,6 +276,24 @@ NodeProcess *TestQueue::consumer(int ms)
     return found;
 }
 
+double TestQueue::metricsSum(const QString &series) const
+{
+    double total = 0;
+    for (const auto &node : m_nodes) {
+        if (!node->isRunning())
+            continue;
+        const QByteArray text = metricsText(node->port());
+        const QString problems = promtoolProblems(text);
+        if (!problems.isEmpty())
+            qWarning("promtool on node %d: %s", node->port(), qPrintable(problems));
+        const QHash<QString, double> samples = samplesOf(text);
+        if (!problems.isEmpty() || !samples.contains(series))
+            return -1;
+        total += samples.value(series);
+    }
+    return total;
+}
+
 qint64 TestQueue::sum(const char *counter) const
 {
     qint64 total = 0;
@@ -348,6 +369,8 @@ void TestQueue::exactlyOnceInPushOrder()
     }
     QTRY_COMPARE_WITH_TIMEOUT(sum("consumed"), qint64(Jobs), 5000);
     QCOMPARE(sum("deadLettered"), 0);
+    QCOMPARE(metricsSum(u"switchboard_queue_consumed_total"_s), double(Jobs));
+    QCOMPARE(metricsSum(u"switchboard_queue_dead_lettered_total"_s), 0.0);
     QCOMPARE(length(QueueKey.toUtf8()), 0);
     const redis::Reply processing = call(*m_connection, {"KEYS", "jobs:processing:*"});
     for (const redis::Reply &key : processing.elements)
@@ -481,6 +504,8 @@ void TestQueue::malformedJobsDeadLettered()
     }
     QTRY_COMPARE_WITH_TIMEOUT(sum("deadLettered"), 3, 5000);
     QCOMPARE(sum("consumed"), 3);
+    QCOMPARE(metricsSum(u"switchboard_queue_dead_lettered_total"_s), 3.0);
+    QCOMPARE(metricsSum(u"switchboard_queue_consumed_total"_s), 3.0);
     QVERIFY(!r->peer->waitEvent([](const Frame &) { return true; }, 300));
 
     // A producer gone wrong: a flood of bad jobs is logged a few lines a second, then counted.
