@@ -3,6 +3,8 @@
 #include "switchboard/cluster.h"
 #include "switchboard/drain.h"
 #include "switchboard/emitapi.h"
+#include "switchboard/emitjob.h"
+#include "switchboard/jobqueue.h"
 #include "switchboard/logging.h"
 #include "switchboard/nodeannouncer.h"
 #include "switchboard/nodemetrics.h"
@@ -132,12 +134,48 @@ QString Node::start()
                               QStringLiteral("%1:%2").arg(host).arg(m_server->serverPort()), this);
         m_cluster->start();
         m_announcer->start();
+        if (!m_config.queueKey.isEmpty())
+            consumeQueue();
     }
     return {};
 }
 
+void Node::consumeQueue()
+{
+    JobQueueOptions options;
+    options.url = m_cluster->options().url;
+    options.redis = m_cluster->options().redis;
+    options.key = m_config.queueKey;
+    options.channels = m_cluster->channels();
+    options.uid = m_cluster->uid();
+    options.name = m_config.name;
+    options.leaseMs = m_config.queueLeaseMs;
+    options.batchSize = m_config.queueBatch;
+    options.maxJobBytes = m_config.server.engine.maxPayload;
+    const int maxDepth = m_config.server.maxDepth;
+    m_queue = new JobQueue(
+        options,
+        [maxDepth](QByteArrayView job) -> Decoded<cluster::BroadcastMessage> {
+            const Decoded<EmitJob> parsed = parseEmitJob(job, maxDepth);
+            if (!parsed)
+                return Decoded<cluster::BroadcastMessage>::failure(parsed.error());
+            return toBroadcast(*parsed);
+        },
+        this);
+    m_announcer->setDecorator([queue = m_queue, key = options.key](cluster::NodePresence &p) {
+        const JobQueue::Stats stats = queue->stats();
+        p.queue = cluster::NodePresence::Queue{
+            key, stats.depth, stats.consumed, stats.deadLettered, stats.reclaimed, stats.consuming};
+    });
+    // The node's own clients get what it publishes only while its subscription is up.
+    m_queue->setGate([cluster = m_cluster] { return cluster->isConnected(); });
+    m_queue->start();
+}
+
 void Node::shutdown(const QString &reason)
 {
+    if (m_queue)
+        m_queue->stop();
     if (m_announcer)
         m_announcer->leave();
     m_server->close(reason);
@@ -164,6 +202,8 @@ QVariantMap Node::health() const
          m_cluster ? QVariant(m_cluster->status()) : QVariant(QStringLiteral("single node"))},
         {QStringLiteral("drain"), m_drain->status()},
     };
+    if (m_queue)
+        health.insert(QStringLiteral("queue"), m_queue->status());
     if (m_emitApi) {
         // POST /api/emit's answers by status: {"202": n, "400": n, ...}.
         QVariantMap byStatus;

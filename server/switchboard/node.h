@@ -15,6 +15,7 @@ qint64 raiseOpenFilesLimit();
 
 class Cluster;
 class Drain;
+class JobQueue;
 class EmitApi;
 class NodeAnnouncer;
 class RelayService;
@@ -33,6 +34,7 @@ public:
 
     Server *server() const { return m_server; }
     Cluster *cluster() const { return m_cluster; }
+    JobQueue *jobQueue() const { return m_queue; } // null without --queue
     const NodeConfig &config() const { return m_config; }
     QVariantMap health() const;
     // The graceful stop (SIGTERM): Drain::stop(); `finished` when the process may exit.
@@ -47,6 +49,7 @@ private:
     void addWhois();
     void addAuthentication();
     void joinCluster();
+    void consumeQueue();
 
     NodeConfig m_config;
     Server *m_server;
@@ -55,6 +58,7 @@ private:
     NodeAnnouncer *m_announcer = nullptr;
     Drain *m_drain = nullptr;
     MetricsRegistry m_metrics;
+    JobQueue *m_queue = nullptr;
     EmitApi *m_emitApi = nullptr;
 };
 

@@ -166,6 +166,8 @@ cluster::NodePresence NodeAnnouncer::presence()
     p.redisRoundTripMs = m_cluster->roundTripMs();
     p.publishFailures = m_cluster->publishFailures();
     p.subscriptionGaps = m_cluster->subscriptionGaps();
+    if (m_decorator)
+        m_decorator(p);
     return p;
 }
 

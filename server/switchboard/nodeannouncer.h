@@ -9,6 +9,8 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
+
 namespace switchboard {
 
 class Cluster;
@@ -31,6 +33,11 @@ public:
     void leave();
 
     cluster::NodePresence presence();
+    // Fills in what other parts of the node report in the record (the queue's counters).
+    void setDecorator(std::function<void(cluster::NodePresence &)> decorator)
+    {
+        m_decorator = std::move(decorator);
+    }
     static cluster::SocketRecord record(const Socket *socket);
 
 private:
@@ -47,6 +54,7 @@ private:
     QTimer m_announceTimer;
     QTimer m_flushTimer;
     QList<cluster::SocketEvent> m_events;
+    std::function<void(cluster::NodePresence &)> m_decorator;
     QElapsedTimer m_sinceLast;
     quint64 m_lastMessagesIn = 0, m_lastMessagesOut = 0, m_lastBytesIn = 0, m_lastBytesOut = 0;
 };

@@ -87,6 +87,14 @@ constexpr Setting settings[] = {
     {"drain-ms", "SWITCHBOARD_DRAIN_MS", "ms",
      "After SIGTERM: unready and refusing new sessions, the node serves its clients this long, "
      "then closes them so that they reconnect elsewhere; 0 closes at once (default 10000)."},
+    {"queue", "SWITCHBOARD_QUEUE", "key",
+     "Redis list producers RPUSH JSON jobs onto; the cluster's nodes consume it together, each "
+     "job delivered once, in push order (needs --redis; default: no queue). See docs/queue.md."},
+    {"queue-lease", nullptr, "ms",
+     "How long the consuming node's lease on the queue lasts unrenewed: another node takes over "
+     "that long after it died (default 5000)."},
+    {"queue-batch", nullptr, "count",
+     "Most jobs one Redis script call takes and delivers (default 256)."},
     {"log", "SWITCHBOARD_LOG", "rules",
      "Qt logging rules, e.g. 'switchboard.*.debug=true' (default: info and above)."},
 };
@@ -223,6 +231,8 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         {"idle-timeout", 10, 3600000, [&](qint64 v) { server.http.idleTimeoutMs = int(v); }},
         {"redis-timeout", 100, 600000, [&](qint64 v) { config.redisTimeoutMs = int(v); }},
         {"drain-ms", 0, 3600000, [&](qint64 v) { config.drainMs = int(v); }},
+        {"queue-lease", 200, 600000, [&](qint64 v) { config.queueLeaseMs = int(v); }},
+        {"queue-batch", 1, 4096, [&](qint64 v) { config.queueBatch = int(v); }},
     };
     for (const IntSetting &s : ints) {
         const QString key = QString::fromLatin1(s.key);
@@ -286,6 +296,10 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
     if (config.redisKey.isEmpty() || config.redisKey.contains(u'#'))
         return bad(QStringLiteral("redis-key"),
                    QStringLiteral("must be non-empty and without '#'"));
+    config.queueKey = values.value(QStringLiteral("queue"));
+    if (!config.queueKey.isEmpty() && config.redisUrl.isEmpty())
+        return bad(QStringLiteral("queue"),
+                   QStringLiteral("the queue is a Redis list: it needs --redis (or REDIS_URL)"));
     config.authToken = values.value(QStringLiteral("auth-token"));
     if (values.contains(QStringLiteral("redact"))) {
         config.redaction.authFields.clear();

@@ -24,6 +24,10 @@ struct NodeConfig
     int redisTimeoutMs = 3000;
     // After SIGTERM, how long existing clients are served before they are closed (0: at once).
     int drainMs = 10000;
+    // The Redis list of producers' jobs (docs/queue.md); empty: no queue.
+    QString queueKey;
+    int queueLeaseMs = 5000;
+    int queueBatch = 256;
     QString name;
     QString configFile;
     QString authToken;

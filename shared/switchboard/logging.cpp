@@ -8,6 +8,7 @@ Q_LOGGING_CATEGORY(lcServer, "switchboard.server", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcRelay, "switchboard.relay", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcRedis, "switchboard.redis", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcCluster, "switchboard.cluster", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcQueue, "switchboard.queue", QtInfoMsg)
 
 namespace switchboard {
 

@@ -52,7 +52,7 @@ QVariantMap NodePresence::toVariant() const
     QVariantMap perNamespace;
     for (auto it = connections.cbegin(); it != connections.cend(); ++it)
         perNamespace.insert(it.key(), it.value());
-    return {
+    QVariantMap map{
         {QStringLiteral("uid"), uid},
         {QStringLiteral("name"), name},
         {QStringLiteral("address"), address},
@@ -74,6 +74,17 @@ QVariantMap NodePresence::toVariant() const
         {QStringLiteral("publishFailures"), publishFailures},
         {QStringLiteral("subscriptionGaps"), subscriptionGaps},
     };
+    if (queue)
+        map.insert(QStringLiteral("queue"),
+                   QVariantMap{
+                       {QStringLiteral("key"), queue->key},
+                       {QStringLiteral("depth"), queue->depth},
+                       {QStringLiteral("consumed"), queue->consumed},
+                       {QStringLiteral("deadLettered"), queue->deadLettered},
+                       {QStringLiteral("reclaimed"), queue->reclaimed},
+                       {QStringLiteral("consuming"), queue->consuming},
+                   });
+    return map;
 }
 
 NodePresence NodePresence::fromVariant(const QVariantMap &map)
@@ -101,6 +112,17 @@ NodePresence NodePresence::fromVariant(const QVariantMap &map)
     p.redisRoundTripMs = map.value(QStringLiteral("redisRtt"), -1).toDouble();
     p.publishFailures = map.value(QStringLiteral("publishFailures")).toLongLong();
     p.subscriptionGaps = map.value(QStringLiteral("subscriptionGaps")).toLongLong();
+    if (map.value(QStringLiteral("queue")).typeId() == QMetaType::QVariantMap) {
+        const QVariantMap q = map.value(QStringLiteral("queue")).toMap();
+        p.queue = NodePresence::Queue{
+            q.value(QStringLiteral("key")).toString(),
+            q.value(QStringLiteral("depth"), -1).toLongLong(),
+            q.value(QStringLiteral("consumed")).toLongLong(),
+            q.value(QStringLiteral("deadLettered")).toLongLong(),
+            q.value(QStringLiteral("reclaimed")).toLongLong(),
+            q.value(QStringLiteral("consuming")).toBool(),
+        };
+    }
     return p;
 }
 

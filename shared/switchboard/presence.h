@@ -10,6 +10,8 @@
 #include <QStringList>
 #include <QVariantMap>
 
+#include <optional>
+
 namespace switchboard::cluster {
 
 inline constexpr int PresenceIntervalMs = 1000;
@@ -37,6 +39,18 @@ struct NodePresence
     double redisRoundTripMs = -1;
     qint64 publishFailures = 0;  // messages that could not be published (Redis down)
     qint64 subscriptionGaps = 0; // times the subscription was lost (messages may be missed)
+    // The producers' queue (--queue, docs/queue.md), when the node consumes one.
+    struct Queue
+    {
+        QString key;
+        qint64 depth = -1; // LLEN at the last sample, -1: none yet
+        qint64 consumed = 0;
+        qint64 deadLettered = 0;
+        qint64 reclaimed = 0;
+        bool consuming = false; // this node holds the consumer lease
+        bool operator==(const Queue &) const = default;
+    };
+    std::optional<Queue> queue;
 
     QVariantMap toVariant() const;
     static NodePresence fromVariant(const QVariantMap &map);

@@ -290,6 +290,7 @@ private Q_SLOTS:
     void formatting();
 
     void nodesPresenceCreatesAndUpdatesRows();
+    void nodesShowQueueCounters();
     void nodesLeavingMarksGone();
     void nodesUidSeen();
     void nodesServerCountPlaceholder();
@@ -341,6 +342,41 @@ void TestConsoleModels::formatting()
 }
 
 // ---- NodesModel ---------------------------------------------------------------------------
+
+void TestConsoleModels::nodesShowQueueCounters()
+{
+    NodesModel model;
+    QAbstractItemModelTester tester(&model, TesterMode);
+    // Without --queue the columns stay empty.
+    model.onPresence(presence(u"plain1"_s, u"plain"_s, {{u"/"_s, 1}}));
+    QCOMPARE(text(model, 0, NodesModel::QueueDepth), QString());
+    QCOMPARE(text(model, 0, NodesModel::QueueConsumed), QString());
+    QCOMPARE(text(model, 0, NodesModel::QueueDead), QString());
+
+    NodePresence consuming = presence(u"cons01"_s, u"consumer"_s, {{u"/"_s, 1}});
+    consuming.queue = NodePresence::Queue{u"jobs"_s, 42, 9800, 3, 16, true};
+    model.onPresence(consuming);
+    NodePresence idle = presence(u"idle01"_s, u"idle"_s, {{u"/"_s, 1}});
+    idle.queue = NodePresence::Queue{u"jobs"_s, 42, 200, 0, 0, false};
+    model.onPresence(idle);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(text(model, 1, NodesModel::QueueDepth), u"42 ▶"_s);
+    QCOMPARE(model.index(1, NodesModel::QueueDepth).data(Qt::UserRole + 1).toLongLong(), 42);
+    QVERIFY2(model.index(1, NodesModel::QueueDepth)
+                 .data(Qt::ToolTipRole)
+                 .toString()
+                 .contains(u"consumes"_s),
+             qPrintable(model.index(1, NodesModel::QueueDepth).data(Qt::ToolTipRole).toString()));
+    QCOMPARE(text(model, 1, NodesModel::QueueConsumed), u"9800"_s);
+    QCOMPARE(text(model, 1, NodesModel::QueueDead), u"3"_s);
+    QCOMPARE(text(model, 2, NodesModel::QueueDepth), u"42"_s);
+    QCOMPARE(text(model, 2, NodesModel::QueueConsumed), u"200"_s);
+
+    // Not sampled yet: no depth shown.
+    idle.queue->depth = -1;
+    model.onPresence(idle);
+    QCOMPARE(text(model, 2, NodesModel::QueueDepth), QString());
+}
 
 void TestConsoleModels::nodesPresenceCreatesAndUpdatesRows()
 {

@@ -57,9 +57,10 @@ public:
         QProcess *process = m_process.get();
         // Nothing from the test's own environment may change the node's settings.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        for (const char *name : {"PORT", "HOST", "REDIS_URL", "SWITCHBOARD_NAME", "SWITCHBOARD_LOG",
-                                 "SWITCHBOARD_AUTH_TOKEN", "SWITCHBOARD_DRAIN_MS",
-                                 "SWITCHBOARD_API_TOKEN", "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
+        for (const char *name :
+             {"PORT", "HOST", "REDIS_URL", "SWITCHBOARD_NAME", "SWITCHBOARD_LOG",
+              "SWITCHBOARD_AUTH_TOKEN", "SWITCHBOARD_DRAIN_MS", "SWITCHBOARD_API_TOKEN",
+              "SWITCHBOARD_QUEUE", "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
             env.remove(QString::fromLatin1(name));
         process->setProcessEnvironment(env);
         QObject::connect(process, &QProcess::readyReadStandardError, process, [this, process] {

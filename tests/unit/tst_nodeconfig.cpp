@@ -76,6 +76,8 @@ private Q_SLOTS:
     void rejects();
     void help_data();
     void help();
+    void queue_data();
+    void queue();
     void reloadLogRules_data();
     void reloadLogRules();
 
@@ -360,6 +362,47 @@ void TestNodeConfig::parse()
     QCOMPARE(config.configFile.isEmpty(), ini.isEmpty());
 }
 
+void TestNodeConfig::queue_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<int>("leaseMs");
+    QTest::addColumn<int>("batch");
+
+    const QStringList redis{u"--redis"_s, u"redis://r:6379"_s};
+    QTest::addRow("off by default") << redis << QStringList{} << QString() << 5000 << 256;
+    QTest::addRow("--queue") << redis + QStringList{u"--queue"_s, u"jobs"_s} << QStringList{}
+                             << u"jobs"_s << 5000 << 256;
+    QTest::addRow("SWITCHBOARD_QUEUE")
+        << QStringList{} << QStringList{u"REDIS_URL=redis://r"_s, u"SWITCHBOARD_QUEUE=q:1"_s}
+        << u"q:1"_s << 5000 << 256;
+    QTest::addRow("--queue beats SWITCHBOARD_QUEUE")
+        << redis + QStringList{u"--queue"_s, u"a"_s} << QStringList{u"SWITCHBOARD_QUEUE=b"_s}
+        << u"a"_s << 5000 << 256;
+    QTest::addRow("empty SWITCHBOARD_QUEUE is off")
+        << QStringList{} << QStringList{u"SWITCHBOARD_QUEUE="_s} << QString() << 5000 << 256;
+    QTest::addRow("lease and batch")
+        << redis + QStringList{u"--queue"_s, u"jobs"_s,          u"--queue-lease"_s,
+                               u"200"_s,     u"--queue-batch"_s, u"4096"_s}
+        << QStringList{} << u"jobs"_s << 200 << 4096;
+}
+
+void TestNodeConfig::queue()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, env);
+    QFETCH(QString, key);
+    QFETCH(int, leaseMs);
+    QFETCH(int, batch);
+
+    const NodeConfig::Outcome outcome = run(args, env, {});
+    QVERIFY2(!outcome.exitNow, qPrintable(outcome.message));
+    QCOMPARE(outcome.config.queueKey, key);
+    QCOMPARE(outcome.config.queueLeaseMs, leaseMs);
+    QCOMPARE(outcome.config.queueBatch, batch);
+}
+
 void TestNodeConfig::rejects_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -377,6 +420,15 @@ void TestNodeConfig::rejects_data()
     QTest::addRow("port negative") << QStringList{u"--port=-1"_s} << none << noIni << u"--port"_s;
     QTest::addRow("max-buffered too small")
         << QStringList{u"--max-buffered=100"_s} << none << noIni << u"--max-buffered"_s;
+    QTest::addRow("--queue without --redis")
+        << QStringList{u"--queue"_s, u"jobs"_s} << none << noIni << u"--queue"_s;
+    QTest::addRow("SWITCHBOARD_QUEUE without REDIS_URL")
+        << none << QStringList{u"SWITCHBOARD_QUEUE=jobs"_s} << noIni << u"--redis"_s;
+    QTest::addRow("queue-batch zero")
+        << QStringList{u"--redis"_s, u"redis://r"_s, u"--queue"_s, u"jobs"_s, u"--queue-batch=0"_s}
+        << none << noIni << u"--queue-batch"_s;
+    QTest::addRow("queue-lease too short")
+        << QStringList{u"--queue-lease=100"_s} << none << noIni << u"--queue-lease"_s;
     QTest::addRow("max-namespaces zero")
         << QStringList{u"--max-namespaces=0"_s} << none << noIni << u"--max-namespaces"_s;
     QTest::addRow("port empty") << QStringList{u"--port="_s} << none << noIni << u"--port"_s;

@@ -53,6 +53,13 @@ QString fields(const NodePresence &p)
         u"redisRoundTripMs="_s + QString::number(p.redisRoundTripMs, 'g', 17),
         u"publishFailures="_s + QString::number(p.publishFailures),
         u"subscriptionGaps="_s + QString::number(p.subscriptionGaps),
+        u"queue="_s + (p.queue ? QStringList{p.queue->key, QString::number(p.queue->depth),
+                                             QString::number(p.queue->consumed),
+                                             QString::number(p.queue->deadLettered),
+                                             QString::number(p.queue->reclaimed),
+                                             p.queue->consuming ? u"consuming"_s : u"idle"_s}
+                                     .join(u',')
+                               : u"none"_s),
     }
         .join(u"; "_s);
 }
@@ -272,6 +279,16 @@ void TestPresence::presenceRoundTrip_data()
         p.messagesInPerSec = 0.1;
         p.bytesOutPerSec = 1e12;
         p.intervalMs = 250;
+        return p;
+    }();
+    QTest::addRow("with a queue") << [] {
+        NodePresence p = fullPresence();
+        p.queue = NodePresence::Queue{u"jobs"_s, 12, 9007199254740991, 3, 256, true};
+        return p;
+    }();
+    QTest::addRow("with a queue not sampled yet") << [] {
+        NodePresence p = fullPresence();
+        p.queue = NodePresence::Queue{u"jobs"_s, -1, 0, 0, 0, false};
         return p;
     }();
 }

@@ -37,11 +37,12 @@ namespace {
 QStringList nodesModelTitles()
 {
     return {
-        NodesModel::tr("Name"),       NodesModel::tr("Uid"),         NodesModel::tr("Kind"),
-        NodesModel::tr("Address"),    NodesModel::tr("Uptime"),      NodesModel::tr("Sockets"),
-        NodesModel::tr("Rooms"),      NodesModel::tr("Msgs in/s"),   NodesModel::tr("Msgs out/s"),
-        NodesModel::tr("Bytes in/s"), NodesModel::tr("Bytes out/s"), NodesModel::tr("Memory"),
-        NodesModel::tr("Redis RTT"),  NodesModel::tr("Last seen"),   NodesModel::tr("Status")};
+        NodesModel::tr("Name"),         NodesModel::tr("Uid"),         NodesModel::tr("Kind"),
+        NodesModel::tr("Address"),      NodesModel::tr("Uptime"),      NodesModel::tr("Sockets"),
+        NodesModel::tr("Rooms"),        NodesModel::tr("Msgs in/s"),   NodesModel::tr("Msgs out/s"),
+        NodesModel::tr("Bytes in/s"),   NodesModel::tr("Bytes out/s"), NodesModel::tr("Memory"),
+        NodesModel::tr("Redis RTT"),    NodesModel::tr("Queue"),       NodesModel::tr("Consumed"),
+        NodesModel::tr("Dead letters"), NodesModel::tr("Last seen"),   NodesModel::tr("Status")};
 }
 } // namespace
 
@@ -130,6 +131,23 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
         return r.foreign || p.redisRoundTripMs < 0
                    ? QVariant()
                    : QVariant(QStringLiteral("%1 ms").arg(p.redisRoundTripMs));
+    case QueueDepth:
+        if (!p.queue || p.queue->depth < 0)
+            return {};
+        if (sortRole)
+            return p.queue->depth;
+        if (role == Qt::ToolTipRole)
+            return tr("%n job(s) waiting in the Redis list \"%1\"%2", nullptr,
+                      int(qMin<qint64>(p.queue->depth, INT_MAX)))
+                .arg(p.queue->key,
+                     p.queue->consuming ? tr("; this node consumes it now") : QString());
+        // The node holding the consumer lease: the one the jobs flow through.
+        return p.queue->consuming ? QStringLiteral("%1 ▶").arg(p.queue->depth)
+                                  : QString::number(p.queue->depth);
+    case QueueConsumed:
+        return p.queue ? QVariant(p.queue->consumed) : QVariant();
+    case QueueDead:
+        return p.queue ? QVariant(p.queue->deadLettered) : QVariant();
     case LastSeen:
         if (r.lastSeen == 0)
             return {};

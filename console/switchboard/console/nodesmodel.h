@@ -58,6 +58,9 @@ public:
         BytesOut,
         Memory,
         RedisRtt,
+        QueueDepth,    // --queue: LLEN of the list (the consuming node's cell is marked)
+        QueueConsumed, // jobs the node published from the queue
+        QueueDead,     // jobs it moved to <key>:dead
         LastSeen,
         Status,
         ColumnCount
