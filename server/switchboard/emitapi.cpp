@@ -39,7 +39,8 @@ HttpResponse EmitApi::answer(const HttpRequest &request, int status, const QStri
         return HttpResponse::json(status, R"({"ok":true})");
     // Who was refused and why, never what they sent as a token.
     qCInfo(lcHttp).noquote() << "refused" << quoted(request.method, 20) << Path << "from"
-                             << request.peer.toString() << "with" << status << "-" << error;
+                             << request.peer.toString() << "with" << status << "-"
+                             << quoted(error, 300);
     return HttpResponse::json(status, json::serialize(QVariantMap{
                                           {QStringLiteral("ok"), false},
                                           {QStringLiteral("error"), error},

@@ -77,6 +77,7 @@ return n
 
 constexpr int RetryMs = 250;
 constexpr int WarningIntervalMs = 5000;
+constexpr int DeadLettersLoggedPerSecond = 5;
 
 // CLIENT LIST tells the queue's connections from the adapter's.
 redis::Options named(redis::Options options, const char *suffix)
@@ -114,6 +115,7 @@ JobQueue::JobQueue(JobQueueOptions options, Decoder decoder, QObject *parent)
     connect(&m_acquireTimer, &QTimer::timeout, this, &JobQueue::tryAcquire);
     m_depthTimer.setInterval(m_options.depthIntervalMs);
     connect(&m_depthTimer, &QTimer::timeout, this, [this] {
+        flushDeadLetterLog();
         m_commands->command({"LLEN", m_key}, [this](const redis::Reply &reply) {
             if (reply.type == redis::Reply::Type::Integer)
                 m_stats.depth = reply.integer;
@@ -186,6 +188,7 @@ void JobQueue::stop()
     m_depthTimer.stop();
     m_retryTimer.stop();
     m_blocking->stop();
+    flushDeadLetterLog();
     if (m_token.isEmpty())
         return;
     // Sent after any step in flight, on the same connection: whatever that step took goes back.
@@ -202,6 +205,7 @@ void JobQueue::stop()
                         });
     m_token.clear();
     m_decoded.clear();
+    m_stats.consuming = false;
     Q_EMIT consumingChanged(false);
 }
 
@@ -390,9 +394,34 @@ void JobQueue::take(const QList<redis::Reply> &jobs)
             {QStringLiteral("time"), QDateTime::currentMSecsSinceEpoch()},
         };
         m_decoded << QByteArray() << json::serialize(record);
-        qCWarning(lcQueue).noquote() << "job" << quoted(QByteArrayView(bytes), 120) << "moved to"
-                                     << QString::fromUtf8(deadKey()) + u':' << message.error();
+        logDeadLetter(bytes, message.error());
     }
+}
+
+void JobQueue::logDeadLetter(QByteArrayView job, const QString &error)
+{
+    // A producer gone wrong may push thousands: a few lines a second, then a count.
+    if (!m_deadLogWindow.isValid() || m_deadLogWindow.elapsed() >= 1000) {
+        flushDeadLetterLog();
+        m_deadLogWindow.start();
+        m_deadLogged = 0;
+    }
+    if (m_deadLogged++ >= DeadLettersLoggedPerSecond) {
+        ++m_deadUnlogged;
+        return;
+    }
+    qCWarning(lcQueue).noquote() << "job" << quoted(job, 120) << "moved to"
+                                 << QString::fromUtf8(deadKey()) + u':' << error;
+}
+
+void JobQueue::flushDeadLetterLog()
+{
+    if (m_deadUnlogged == 0)
+        return;
+    qCWarning(lcQueue).noquote() << m_deadUnlogged << "more jobs moved to"
+                                 << QString::fromUtf8(deadKey())
+                                 << "(not logged one by one; each record holds its reason)";
+    m_deadUnlogged = 0;
 }
 
 void JobQueue::awaitJobs()

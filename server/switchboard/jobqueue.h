@@ -87,6 +87,8 @@ private:
     void loseLease(const QString &why);
     void take(const QList<redis::Reply> &jobs);
     void warn(const QString &message);
+    void logDeadLetter(QByteArrayView job, const QString &error);
+    void flushDeadLetterLog();
     bool mayConsume() const;
 
     const JobQueueOptions m_options;
@@ -113,6 +115,9 @@ private:
     Stats m_stats;
     QString m_lastError;
     QElapsedTimer m_lastWarning;
+    QElapsedTimer m_deadLogWindow;
+    int m_deadLogged = 0;          // in the current second
+    qint64 m_deadUnlogged = 0;     // past the per-second allowance, told as a count
     QElapsedTimer m_reconnectedAt; // invalid until a connection after the first one
 };
 

@@ -1,5 +1,6 @@
 #include "switchboard/relayservice.h"
 
+#include "switchboard/emitjob.h"
 #include "switchboard/ids.h"
 #include "switchboard/logging.h"
 #include "switchboard/namespace.h"
@@ -37,42 +38,17 @@ QStringList sortedRooms(const Socket *socket)
     return list;
 }
 
-// A room or an array of rooms, each a non-empty string; nullopt with `error` set otherwise.
+// A room or an array of rooms (at least one), each a non-empty string; nullopt with `error`
+// set otherwise.
 std::optional<QStringList> roomList(const QVariant &value, const QString &what, QString &error)
 {
-    QStringList rooms;
-    if (value.typeId() == QMetaType::QString) {
-        rooms << value.toString();
-    } else if (value.typeId() == QMetaType::QVariantList) {
-        for (const QVariant &item : *static_cast<const QVariantList *>(value.constData())) {
-            if (item.typeId() != QMetaType::QString) {
-                error = QStringLiteral("%1: every room must be a string").arg(what);
-                return std::nullopt;
-            }
-            rooms << item.toString();
-        }
-    } else {
-        error = QStringLiteral("%1 must be a room name or an array of room names").arg(what);
-        return std::nullopt;
-    }
-    if (rooms.isEmpty()) {
+    const QByteArray field = what.toLatin1();
+    auto rooms = parseRooms(value, QLatin1String(field), RelayService::MaxRoomsPerCall,
+                            RelayService::MaxRoomLength, error);
+    if (rooms && rooms->isEmpty()) {
         error = QStringLiteral("%1: no room given").arg(what);
         return std::nullopt;
     }
-    if (rooms.size() > RelayService::MaxRoomsPerCall) {
-        error =
-            QStringLiteral("%1: more than %2 rooms").arg(what).arg(RelayService::MaxRoomsPerCall);
-        return std::nullopt;
-    }
-    for (const QString &room : std::as_const(rooms)) {
-        if (room.isEmpty() || room.size() > RelayService::MaxRoomLength) {
-            error = QStringLiteral("%1: a room name must have 1 to %2 characters")
-                        .arg(what)
-                        .arg(RelayService::MaxRoomLength);
-            return std::nullopt;
-        }
-    }
-    rooms.removeDuplicates();
     return rooms;
 }
 

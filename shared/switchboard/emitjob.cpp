@@ -13,39 +13,11 @@ namespace {
 
 using Result = Decoded<EmitJob>;
 
-// A room or socket id, or an array of them, each a non-empty string of bounded length; nullopt
-// with `error` set otherwise. An empty array is a list of none.
-std::optional<QStringList> roomList(const QVariant &value, QLatin1String field, QString &error)
+// A field name the caller chose, cut for an error message.
+QString shown(const QString &name)
 {
-    QStringList rooms;
-    if (value.typeId() == QMetaType::QString) {
-        rooms << value.toString();
-    } else if (value.typeId() == QMetaType::QVariantList) {
-        for (const QVariant &item : *static_cast<const QVariantList *>(value.constData())) {
-            if (item.typeId() != QMetaType::QString) {
-                error = QStringLiteral("%1: every room must be a string").arg(field);
-                return std::nullopt;
-            }
-            rooms << item.toString();
-        }
-    } else {
-        error = QStringLiteral("%1 must be a room (a string) or an array of rooms").arg(field);
-        return std::nullopt;
-    }
-    if (rooms.size() > MaxEmitRooms) {
-        error = QStringLiteral("%1: more than %2 rooms").arg(field).arg(MaxEmitRooms);
-        return std::nullopt;
-    }
-    for (const QString &room : std::as_const(rooms)) {
-        if (room.isEmpty() || room.size() > MaxEmitRoomLength) {
-            error = QStringLiteral("%1: a room must have 1 to %2 characters")
-                        .arg(field)
-                        .arg(MaxEmitRoomLength);
-            return std::nullopt;
-        }
-    }
-    rooms.removeDuplicates();
-    return rooms;
+    constexpr qsizetype Max = 64;
+    return name.size() <= Max ? name : name.left(Max) + QStringLiteral("...");
 }
 
 bool present(const QVariantMap &object, const QString &field)
@@ -73,14 +45,15 @@ Result parseReferenceForm(const QVariantMap &object, int maxDepth)
             return Result::failure(
                 QStringLiteral("'%1' cannot be used with 'room'/'message' (the {room, message} "
                                "form); use {event, to, data} instead")
-                    .arg(it.key()));
+                    .arg(shown(it.key())));
     }
     EmitJob job;
     job.event = QStringLiteral("message");
     QString error;
     if (!present(object, QStringLiteral("room")))
         return Result::failure(QStringLiteral("missing field 'room' (the {room, message} form)"));
-    const auto rooms = roomList(object.value(QStringLiteral("room")), QLatin1String("room"), error);
+    const auto rooms = parseRooms(object.value(QStringLiteral("room")), QLatin1String("room"),
+                                  MaxEmitRooms, MaxEmitRoomLength, error);
     if (!rooms)
         return Result::failure(error);
     if (rooms->isEmpty())
@@ -96,6 +69,40 @@ Result parseReferenceForm(const QVariantMap &object, int maxDepth)
 }
 
 } // namespace
+
+std::optional<QStringList> parseRooms(const QVariant &value, QLatin1String field, int maxRooms,
+                                      int maxLength, QString &error)
+{
+    QStringList rooms;
+    if (value.typeId() == QMetaType::QString) {
+        rooms << value.toString();
+    } else if (value.typeId() == QMetaType::QVariantList) {
+        for (const QVariant &item : *static_cast<const QVariantList *>(value.constData())) {
+            if (item.typeId() != QMetaType::QString) {
+                error = QStringLiteral("%1: every room must be a string").arg(field);
+                return std::nullopt;
+            }
+            rooms << item.toString();
+        }
+    } else {
+        error = QStringLiteral("%1 must be a room name or an array of room names").arg(field);
+        return std::nullopt;
+    }
+    if (rooms.size() > maxRooms) {
+        error = QStringLiteral("%1: more than %2 rooms").arg(field).arg(maxRooms);
+        return std::nullopt;
+    }
+    for (const QString &room : std::as_const(rooms)) {
+        if (room.isEmpty() || room.size() > maxLength) {
+            error = QStringLiteral("%1: a room name must have 1 to %2 characters")
+                        .arg(field)
+                        .arg(maxLength);
+            return std::nullopt;
+        }
+    }
+    rooms.removeDuplicates();
+    return rooms;
+}
 
 Decoded<EmitJob> parseEmitJob(QByteArrayView text, int maxDepth)
 {
@@ -121,11 +128,11 @@ Decoded<EmitJob> parseEmitJob(QByteArrayView text, int maxDepth)
             return Result::failure(
                 QStringLiteral("'%1' belongs to the {room, message} form and cannot be used "
                                "with 'event'")
-                    .arg(it.key()));
+                    .arg(shown(it.key())));
         if (!fields.contains(it.key()))
             return Result::failure(QStringLiteral("unknown field '%1' (known: event, data, to, "
                                                   "except, nsp)")
-                                       .arg(it.key()));
+                                       .arg(shown(it.key())));
     }
 
     EmitJob job;
@@ -150,7 +157,8 @@ Decoded<EmitJob> parseEmitJob(QByteArrayView text, int maxDepth)
 
     QString error;
     if (present(object, QStringLiteral("to"))) {
-        const auto rooms = roomList(object.value(QStringLiteral("to")), QLatin1String("to"), error);
+        const auto rooms = parseRooms(object.value(QStringLiteral("to")), QLatin1String("to"),
+                                      MaxEmitRooms, MaxEmitRoomLength, error);
         if (!rooms)
             return Result::failure(error);
         // An empty list is most likely a bug of the caller's: never read it as "everyone".
@@ -161,7 +169,8 @@ Decoded<EmitJob> parseEmitJob(QByteArrayView text, int maxDepth)
     }
     if (present(object, QStringLiteral("except"))) {
         const auto rooms =
-            roomList(object.value(QStringLiteral("except")), QLatin1String("except"), error);
+            parseRooms(object.value(QStringLiteral("except")), QLatin1String("except"),
+                       MaxEmitRooms, MaxEmitRoomLength, error);
         if (!rooms)
             return Result::failure(error);
         job.except = *rooms;

@@ -11,6 +11,8 @@
 #include <QStringList>
 #include <QVariantList>
 
+#include <optional>
+
 namespace switchboard {
 
 struct EmitJob
@@ -28,6 +30,12 @@ struct EmitJob
 inline constexpr int MaxEmitRoomLength = 256;
 inline constexpr int MaxEmitRooms = 1000; // in `to`, and in `except`
 inline constexpr int MaxEmitNamespaceLength = 256;
+
+// A room or socket id, or an array of them, each a string of 1 to maxLength characters, at
+// most maxRooms, duplicates dropped; nullopt with `error` ("<field>: ...") otherwise. An empty
+// array is a list of none. The relay's join/leave/send read their rooms with it too.
+std::optional<QStringList> parseRooms(const QVariant &value, QLatin1String field, int maxRooms,
+                                      int maxLength, QString &error);
 
 // A JSON object {nsp?, to?: string|[string], except?: string|[string], event, data?} (null
 // nsp/to/except count as absent), or the reference form {room, message} (event "message", to

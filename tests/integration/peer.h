@@ -12,6 +12,7 @@
 #include <QTest>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -228,3 +229,43 @@ private:
     QString m_nsp;
     qint64 m_nextAck = 1;
 };
+
+// The frames' texts, for failure messages.
+inline QString frameTexts(const QList<Frame> &frames)
+{
+    QStringList out;
+    for (const Frame &frame : frames)
+        out << frame.text;
+    return out.join(u" | ");
+}
+
+// A client of `url` connected to `nsp`, in `room` (the relay's join) when one is given; null
+// when either failed.
+inline std::unique_ptr<Peer> joinedPeer(const QUrl &url, const QString &room = {},
+                                        const QString &nsp = QStringLiteral("/"))
+{
+    auto peer = std::make_unique<Peer>(url, nsp);
+    if (!peer->connect())
+        return nullptr;
+    if (!room.isEmpty() && !peer->join(room).value(QStringLiteral("ok")).toBool())
+        return nullptr;
+    return peer;
+}
+
+// The event frames each of `peers` got before the event named `fence` (removed with it), or
+// nullopt, with a warning that names the socket and its inbox, when one never got the fence.
+inline std::optional<QList<QList<Frame>>> framesBefore(const QList<Peer *> &peers,
+                                                       const QString &fence)
+{
+    QList<QList<Frame>> before;
+    for (Peer *peer : peers) {
+        const auto frames = peer->untilEvent(fence);
+        if (!frames) {
+            qWarning("socket %s never got the fence %s; inbox: %s", qPrintable(peer->id),
+                     qPrintable(fence), qPrintable(frameTexts(peer->events)));
+            return std::nullopt;
+        }
+        before << *frames;
+    }
+    return before;
+}

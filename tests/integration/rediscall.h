@@ -32,3 +32,12 @@ inline switchboard::redis::Url parseUrl(const QString &text)
         qWarning("%s", qPrintable(url.error()));
     return url.value();
 }
+
+// PUBSUB NUMSUB of `channel`: how many connections subscribe to it (-1 without an answer). A
+// node's adapter subscribes to `<key>-request#<nsp>#` after its broadcast pattern, so once it
+// is counted here, the node receives the namespace's broadcasts.
+inline qint64 subscribers(switchboard::redis::Connection &connection, const QByteArray &channel)
+{
+    const switchboard::redis::Reply reply = call(connection, {"PUBSUB", "NUMSUB", channel});
+    return reply.elements.size() < 2 ? -1 : reply.elements.at(1).integer;
+}

@@ -44,14 +44,6 @@ HttpReply post(quint16 port, const QByteArray &body, const QByteArray &headers,
                   QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body));
 }
 
-QString texts(const QList<Frame> &frames)
-{
-    QStringList out;
-    for (const Frame &frame : frames)
-        out << frame.text;
-    return out.join(u" | ");
-}
-
 QByteArray jsonOf(const QVariant &value)
 {
     return json::serialize(value);
@@ -88,7 +80,10 @@ private Q_SLOTS:
 private:
     // A client of `node` in `nsp`, in `room` when one is given.
     std::unique_ptr<Peer> peerOn(NodeProcess &node, const QString &room = {},
-                                 const QString &nsp = u"/"_s);
+                                 const QString &nsp = u"/"_s)
+    {
+        return joinedPeer(node.engineUrl(), room, nsp);
+    }
     HttpReply emit(const QVariantMap &job, const QByteArray &headers = bearer() + JsonType);
     // Emits a fence to every socket of `nsp` through node A; returns what each peer got before
     // it, or an empty optional (with a failure recorded) when one never got the fence.
@@ -119,25 +114,12 @@ void TestEmitApi::initTestCase()
     m_probe->start();
     QVERIFY(QTest::qWaitFor([this] { return m_probe->isConnected(); }, 5000));
     // Both nodes serve "/" (their pattern subscription goes before this one).
-    QTRY_COMPARE_WITH_TIMEOUT(
-        call(*m_probe, {"PUBSUB", "NUMSUB", "socket.io-request#/#"}).elements.value(1).integer, 2,
-        5000);
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(*m_probe, "socket.io-request#/#"), 2, 5000);
 }
 
 void TestEmitApi::cleanupTestCase()
 {
     m_probe.reset();
-}
-
-std::unique_ptr<Peer> TestEmitApi::peerOn(NodeProcess &node, const QString &room,
-                                          const QString &nsp)
-{
-    auto peer = std::make_unique<Peer>(node.engineUrl(), nsp);
-    if (!peer->connect())
-        return nullptr;
-    if (!room.isEmpty() && !peer->join(room).value(u"ok"_s).toBool())
-        return nullptr;
-    return peer;
 }
 
 HttpReply TestEmitApi::emit(const QVariantMap &job, const QByteArray &headers)
@@ -154,17 +136,7 @@ std::optional<QList<QList<Frame>>> TestEmitApi::fence(const QList<Peer *> &peers
         qWarning("fence refused: %d %s", reply.status, reply.body.constData());
         return std::nullopt;
     }
-    QList<QList<Frame>> before;
-    for (Peer *peer : peers) {
-        const auto frames = peer->untilEvent(event);
-        if (!frames) {
-            qWarning("socket %s never got the fence %s; inbox: %s", qPrintable(peer->id),
-                     qPrintable(event), qPrintable(texts(peer->events)));
-            return std::nullopt;
-        }
-        before << *frames;
-    }
-    return before;
+    return framesBefore(peers, event);
 }
 
 void TestEmitApi::deliveredAcrossNodes_data()
@@ -198,7 +170,7 @@ void TestEmitApi::deliveredAcrossNodes()
         QCOMPARE(before->at(i).size(), 1);
         QCOMPARE(before->at(i).first().data, (QVariantList{u"news"_s, data}));
     }
-    QVERIFY2(before->at(2).isEmpty(), qPrintable(texts(before->at(2))));
+    QVERIFY2(before->at(2).isEmpty(), qPrintable(frameTexts(before->at(2))));
 }
 
 void TestEmitApi::referenceForm()
@@ -230,7 +202,7 @@ void TestEmitApi::toSocketId()
     QVERIFY(before);
     QCOMPARE(before->at(0).size(), 1);
     QCOMPARE(before->at(0).first().data, (QVariantList{u"dm"_s, 7}));
-    QVERIFY2(before->at(1).isEmpty(), qPrintable(texts(before->at(1))));
+    QVERIFY2(before->at(1).isEmpty(), qPrintable(frameTexts(before->at(1))));
 }
 
 void TestEmitApi::except()
@@ -251,8 +223,8 @@ void TestEmitApi::except()
     QVERIFY(before);
     QCOMPARE(before->at(0).size(), 1);
     QCOMPARE(before->at(0).first().data, QVariantList{u"ex"_s}); // no data: no argument
-    QVERIFY2(before->at(1).isEmpty(), qPrintable(texts(before->at(1))));
-    QVERIFY2(before->at(2).isEmpty(), qPrintable(texts(before->at(2))));
+    QVERIFY2(before->at(1).isEmpty(), qPrintable(frameTexts(before->at(1))));
+    QVERIFY2(before->at(2).isEmpty(), qPrintable(frameTexts(before->at(2))));
 }
 
 void TestEmitApi::wholeNamespace()
@@ -270,7 +242,7 @@ void TestEmitApi::wholeNamespace()
     }
     const auto chatBefore = fence({chat.get()}, u"/chat"_s);
     QVERIFY(chatBefore);
-    QVERIFY2(chatBefore->first().isEmpty(), qPrintable(texts(chatBefore->first())));
+    QVERIFY2(chatBefore->first().isEmpty(), qPrintable(frameTexts(chatBefore->first())));
 }
 
 void TestEmitApi::namespaceOnAnotherNodeOnly()
@@ -279,9 +251,7 @@ void TestEmitApi::namespaceOnAnotherNodeOnly()
     const QString room = freshRoom(u"chat"_s);
     auto onB = peerOn(*m_b, room, u"/chat"_s);
     QVERIFY(onB);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        call(*m_probe, {"PUBSUB", "NUMSUB", "socket.io-request#/chat#"}).elements.value(1).integer,
-        1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(*m_probe, "socket.io-request#/chat#"), 1, 5000);
     QCOMPARE(emit({{u"event"_s, u"chat-news"_s},
                    {u"nsp"_s, u"/chat"_s},
                    {u"to"_s, room},
@@ -289,7 +259,7 @@ void TestEmitApi::namespaceOnAnotherNodeOnly()
                  .status,
              202);
     const auto frame = onB->waitEvent([](const Frame &f) { return f.event() == u"chat-news"; });
-    QVERIFY2(frame, qPrintable(texts(onB->events)));
+    QVERIFY2(frame, qPrintable(frameTexts(onB->events)));
     QCOMPARE(frame->data, (QVariantList{u"chat-news"_s, u"for /chat"_s}));
 
     // A namespace nobody uses is not made on demand either.
@@ -364,12 +334,12 @@ void TestEmitApi::badRequest_data()
         {"nsp without slash", R"({"event":"x","nsp":"chat"})"_ba,
          u"nsp must be a string starting with '/'"_s},
         {"to a number", R"({"event":"x","to":12})"_ba,
-         u"to must be a room (a string) or an array of rooms"_s},
+         u"to must be a room name or an array of room names"_s},
         {"to with an empty room", R"({"event":"x","to":["a",""]})"_ba,
-         u"to: a room must have 1 to 256 characters"_s},
+         u"to: a room name must have 1 to 256 characters"_s},
         {"to empty array", R"({"event":"x","to":[]})"_ba, u"to: an empty array reaches nobody"_s},
         {"except an object", R"({"event":"x","except":{}})"_ba,
-         u"except must be a room (a string) or an array of rooms"_s},
+         u"except must be a room name or an array of room names"_s},
         {"unknown field", R"({"event":"x","volatile":true})"_ba, u"unknown field 'volatile'"_s},
         {"forms mixed", R"({"event":"x","room":"r"})"_ba,
          u"'room' belongs to the {room, message} form"_s},
@@ -401,7 +371,7 @@ void TestEmitApi::badRequest()
     QVERIFY2(said.startsWith(error), qPrintable(said));
     const auto before = fence({peer.get()});
     QVERIFY(before);
-    QVERIFY2(before->first().isEmpty(), qPrintable(texts(before->first())));
+    QVERIFY2(before->first().isEmpty(), qPrintable(frameTexts(before->first())));
 }
 
 void TestEmitApi::tooLarge()
@@ -505,7 +475,7 @@ void TestEmitApi::twoBackendsRoundRobin()
                      return got.size() >= Messages;
                  },
                  5000),
-             qPrintable(texts(listener->events)));
+             qPrintable(frameTexts(listener->events)));
     QCOMPARE(got.size(), Messages);
     for (int i = 0; i < Messages; ++i) {
         QCOMPARE(got.at(i).event(), u"rr"_s);

@@ -19,18 +19,6 @@
 using namespace switchboard;
 using namespace Qt::StringLiterals;
 
-namespace {
-
-QString texts(const QList<Frame> &frames)
-{
-    QStringList out;
-    for (const Frame &frame : frames)
-        out << frame.text;
-    return out.join(u" | ");
-}
-
-} // namespace
-
 class TestEmitCli : public QObject
 {
     Q_OBJECT
@@ -50,7 +38,10 @@ private Q_SLOTS:
 
 private:
     std::unique_ptr<Peer> peerOn(NodeProcess &node, const QString &room = {},
-                                 const QString &nsp = u"/"_s);
+                                 const QString &nsp = u"/"_s)
+    {
+        return joinedPeer(node.engineUrl(), room, nsp);
+    }
     // Publishes a fence to every socket of `nsp` with the CLI; what each peer got before it.
     std::optional<QList<QList<Frame>>> fence(const QList<Peer *> &peers,
                                              const QString &nsp = u"/"_s);
@@ -72,25 +63,12 @@ void TestEmitCli::initTestCase()
     m_probe = std::make_unique<redis::Connection>(parseUrl(m_redis.url()));
     m_probe->start();
     QVERIFY(QTest::qWaitFor([this] { return m_probe->isConnected(); }, 5000));
-    QTRY_COMPARE_WITH_TIMEOUT(
-        call(*m_probe, {"PUBSUB", "NUMSUB", "socket.io-request#/#"}).elements.value(1).integer, 2,
-        5000);
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(*m_probe, "socket.io-request#/#"), 2, 5000);
 }
 
 void TestEmitCli::cleanupTestCase()
 {
     m_probe.reset();
-}
-
-std::unique_ptr<Peer> TestEmitCli::peerOn(NodeProcess &node, const QString &room,
-                                          const QString &nsp)
-{
-    auto peer = std::make_unique<Peer>(node.engineUrl(), nsp);
-    if (!peer->connect())
-        return nullptr;
-    if (!room.isEmpty() && !peer->join(room).value(u"ok"_s).toBool())
-        return nullptr;
-    return peer;
 }
 
 std::optional<QList<QList<Frame>>> TestEmitCli::fence(const QList<Peer *> &peers,
@@ -102,17 +80,7 @@ std::optional<QList<QList<Frame>>> TestEmitCli::fence(const QList<Peer *> &peers
         qWarning("fence not sent: %s", qPrintable(run.describe()));
         return std::nullopt;
     }
-    QList<QList<Frame>> before;
-    for (Peer *peer : peers) {
-        const auto frames = peer->untilEvent(event);
-        if (!frames) {
-            qWarning("socket %s never got %s; inbox: %s", qPrintable(peer->id), qPrintable(event),
-                     qPrintable(texts(peer->events)));
-            return std::nullopt;
-        }
-        before << *frames;
-    }
-    return before;
+    return framesBefore(peers, event);
 }
 
 void TestEmitCli::helpAndVersion()
@@ -150,7 +118,7 @@ void TestEmitCli::exitCodes_data()
     QTest::addRow("reserved event")
         << QStringList{u"disconnecting"_s} << 2 << "'disconnecting' is a reserved event name"_ba;
     QTest::addRow("empty --to") << QStringList{u"--to"_s, QString(), u"ev"_s} << 2
-                                << "--to: a room must have 1 to 256 characters"_ba;
+                                << "--to: a room name must have 1 to 256 characters"_ba;
     QTest::addRow("--nsp without slash") << QStringList{u"--nsp"_s, u"chat"_s, u"ev"_s} << 2
                                          << "--nsp must be a string starting with '/'"_ba;
     QTest::addRow("bad --redis") << QStringList{u"--redis"_s, u"rediss://h"_s, u"ev"_s} << 2
@@ -230,7 +198,7 @@ void TestEmitCli::reachesClientsOnTwoNodes()
         QCOMPARE(before->at(i).size(), 1);
         QCOMPARE(before->at(i).first().data, expected);
     }
-    QVERIFY2(before->at(2).isEmpty(), qPrintable(texts(before->at(2))));
+    QVERIFY2(before->at(2).isEmpty(), qPrintable(frameTexts(before->at(2))));
 }
 
 void TestEmitCli::namespaceExceptAndStdin()
@@ -240,9 +208,7 @@ void TestEmitCli::namespaceExceptAndStdin()
     auto other = peerOn(*m_a, u"cli-other"_s, u"/chat"_s);
     auto rootMember = peerOn(*m_a, u"cli-chat"_s); // same room name in "/"
     QVERIFY(kept && skipped && other && rootMember);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        call(*m_probe, {"PUBSUB", "NUMSUB", "socket.io-request#/chat#"}).elements.value(1).integer,
-        2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(*m_probe, "socket.io-request#/chat#"), 2, 5000);
     const EmitRun run = runEmit(
         redisArgs() + QStringList{u"--nsp"_s, u"/chat"_s, u"--to"_s, u"cli-chat"_s, u"--to"_s,
                                   u"cli-other"_s, u"--except"_s, skipped->id, u"chat"_s, u"-"_s},
@@ -254,11 +220,11 @@ void TestEmitCli::namespaceExceptAndStdin()
                                 QVariantList{true, QVariant::fromValue(nullptr), u"from stdin"_s}};
     QCOMPARE(before->at(0).size(), 1);
     QCOMPARE(before->at(0).first().data, expected);
-    QVERIFY2(before->at(1).isEmpty(), qPrintable(texts(before->at(1))));
+    QVERIFY2(before->at(1).isEmpty(), qPrintable(frameTexts(before->at(1))));
     QCOMPARE(before->at(2).size(), 1);
     const auto rootBefore = fence({rootMember.get()});
     QVERIFY(rootBefore);
-    QVERIFY2(rootBefore->first().isEmpty(), qPrintable(texts(rootBefore->first())));
+    QVERIFY2(rootBefore->first().isEmpty(), qPrintable(frameTexts(rootBefore->first())));
 }
 
 void TestEmitCli::noSubscriberIsAWarning()

@@ -5,6 +5,7 @@
 // middle of the stream; a malformed job moved to <key>:dead with its reason while the next
 // ones flow; `redis-cli RPUSH key '{"room":..,"message":..}'` works; jobs pushed before any
 // node runs are consumed by the first consumer that starts; a paused Redis loses nothing.
+#include "emitcli.h"
 #include "nodeprocess.h"
 #include "peer.h"
 #include "rediscall.h"
@@ -106,8 +107,9 @@ private Q_SLOTS:
     void queueNeedsRedis();
     void exactlyOnceInPushOrder();
     void consumerKilledMidStream();
+    void consumerFrozenPastItsLease();
     void malformedJobsDeadLettered();
-    void redisCliForm();
+    void commandLineProducers();
     void jobsPushedBeforeAnyNode();
     void redisPausedMidStream();
     void redisRestartedMidStream();
@@ -190,10 +192,8 @@ bool TestQueue::startNodes(int count, const QStringList &extra)
 Receiver *TestQueue::addReceiver(NodeProcess *node)
 {
     auto receiver = std::make_unique<Receiver>();
-    receiver->peer = std::make_unique<Peer>(node->engineUrl());
-    if (!receiver->peer->connect())
-        return nullptr;
-    if (!receiver->peer->join(u"r"_s).value(u"ok"_s).toBool())
+    receiver->peer = joinedPeer(node->engineUrl(), u"r"_s);
+    if (!receiver->peer)
         return nullptr;
     m_receivers.push_back(std::move(receiver));
     return m_receivers.back().get();
@@ -312,8 +312,8 @@ void TestQueue::exactlyOnceInPushOrder()
     const QList<Receiver *> receivers = receiverOnEachNode();
     QVERIFY(!receivers.isEmpty());
     // A client outside the room gets none of it.
-    Peer outsider(m_nodes.at(1)->engineUrl());
-    QVERIFY(outsider.connect());
+    const std::unique_ptr<Peer> outsider = joinedPeer(m_nodes.at(1)->engineUrl());
+    QVERIFY(outsider);
     QVERIFY(consumer());
 
     QElapsedTimer clock;
@@ -341,7 +341,7 @@ void TestQueue::exactlyOnceInPushOrder()
           "(%.0f jobs/s); received by a client on each of the 3 nodes after %lld ms (%.0f jobs/s)",
           Jobs, pushedMs, consumedMs, rate(consumedMs), deliveredMs, rate(deliveredMs));
 
-    QVERIFY(!outsider.waitEvent([](const Frame &f) { return f.event() == u"job"; }, 300));
+    QVERIFY(!outsider->waitEvent([](const Frame &f) { return f.event() == u"job"; }, 300));
     for (Receiver *r : receivers) {
         const QString problem = orderProblem(r->seqs, Jobs);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
@@ -401,6 +401,53 @@ void TestQueue::consumerKilledMidStream()
     QCOMPARE(length(QueueKey.toUtf8()), 0);
 }
 
+void TestQueue::consumerFrozenPastItsLease()
+{
+    // The fence: a consumer that stops answering (SIGSTOP) for longer than its lease is
+    // replaced; when it runs again its in-flight batch and its next script are refused, so
+    // nothing is published twice or out of order, even for its own client, which gets what
+    // Redis kept for its subscription meanwhile.
+    QVERIFY(startNodes(3, {u"--queue-batch"_s, u"16"_s}));
+    const QList<Receiver *> onEach = receiverOnEachNode();
+    QVERIFY(!onEach.isEmpty());
+    NodeProcess *first = consumer();
+    QVERIFY(first);
+    constexpr int Count = 5000;
+    QVERIFY(pushSequence(0, Count));
+    QVERIFY(waitDelivered({onEach.first()}, 300));
+    struct Thaw
+    {
+        qint64 pid;
+        ~Thaw() { ::kill(pid_t(pid), SIGCONT); }
+    } thaw{first->currentPid()};
+    QCOMPARE(::kill(pid_t(thaw.pid), SIGSTOP), 0);
+    NodeProcess *second = nullptr;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (const auto &node : m_nodes)
+                if (node.get() != first && queueStatus(node.get()).value(u"consuming"_s).toBool())
+                    second = node.get();
+            return second != nullptr;
+        },
+        5 * LeaseMs));
+    QVERIFY(length(QueueKey.toUtf8()) > 0); // still mid-stream when the other node took over
+    QCOMPARE(::kill(pid_t(thaw.pid), SIGCONT), 0);
+    QVERIFY2(waitDelivered(onEach, Count), qPrintable(orderProblem(onEach.first()->seqs, Count)));
+    QVERIFY(!QTest::qWaitFor(
+        [&] {
+            for (Receiver *r : onEach)
+                r->pump();
+            return std::any_of(onEach.cbegin(), onEach.cend(),
+                               [](const Receiver *r) { return r->seqs.size() > Count; });
+        },
+        500));
+    for (Receiver *r : onEach) {
+        const QString problem = orderProblem(r->seqs, Count);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
+    QVERIFY(!queueStatus(first).value(u"consuming"_s).toBool());
+}
+
 void TestQueue::malformedJobsDeadLettered()
 {
     QVERIFY(startNodes(3));
@@ -435,33 +482,46 @@ void TestQueue::malformedJobsDeadLettered()
     QTRY_COMPARE_WITH_TIMEOUT(sum("deadLettered"), 3, 5000);
     QCOMPARE(sum("consumed"), 3);
     QVERIFY(!r->peer->waitEvent([](const Frame &) { return true; }, 300));
+
+    // A producer gone wrong: a flood of bad jobs is logged a few lines a second, then counted.
+    constexpr int Flood = 300;
+    QVERIFY(push(QList<QByteArray>(Flood, "{") << job(3)));
+    QVERIFY2(waitDelivered({r}, 4, 10000), qPrintable(orderProblem(r->seqs, 4)));
+    QTRY_COMPARE_WITH_TIMEOUT(length("jobs:dead"), 3 + Flood, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(active->log().contains("more jobs moved to jobs:dead"), 5000);
+    const qsizetype lines = active->log().count("moved to jobs:dead:");
+    QVERIFY2(lines < 3 + Flood / 10, qPrintable(QString::number(lines)));
 }
 
-void TestQueue::redisCliForm()
+void TestQueue::commandLineProducers()
 {
+    // The reference material's `redis-cli RPUSH`, then switchboard-emit --enqueue.
     QVERIFY(startNodes(3));
     const QList<Receiver *> receivers = receiverOnEachNode();
     QVERIFY(!receivers.isEmpty());
     const QString redisCli = QStandardPaths::findExecutable(u"redis-cli"_s);
     QVERIFY2(!redisCli.isEmpty(), "redis-cli not found (Debian's redis-tools)");
-    QProcess cli;
-    cli.start(redisCli, {u"-p"_s, QString::number(m_redis->port()), u"RPUSH"_s, QueueKey,
-                         uR"({"room":"r","message":"hi"})"_s});
-    QVERIFY(cli.waitForFinished(10000));
-    QCOMPARE(cli.exitCode(), 0);
-    QCOMPARE(cli.readAllStandardOutput().trimmed(), "1"); // the list's new length
+    const EmitRun cli = runProcess(redisCli, {u"-p"_s, QString::number(m_redis->port()), u"RPUSH"_s,
+                                              QueueKey, uR"({"room":"r","message":"hi"})"_s});
+    QVERIFY2(cli.exitCode == 0, qPrintable(cli.describe()));
+    QCOMPARE(cli.out.trimmed(), "1"); // the list's new length
+    const EmitRun enqueued =
+        runEmit({u"--redis"_s, m_redis->url(), u"--enqueue"_s, u"--queue-key"_s, QueueKey,
+                 u"--to"_s, u"r"_s, u"message"_s, uR"("there")"_s});
+    QVERIFY2(enqueued.exitCode == 0, qPrintable(enqueued.describe()));
+    const QStringList expected{u"hi"_s, u"there"_s};
     QVERIFY(QTest::qWaitFor(
         [&] {
             bool all = true;
             for (Receiver *r : receivers) {
                 r->pump();
-                all = all && !r->messages.isEmpty();
+                all = all && r->messages.size() >= expected.size();
             }
             return all;
         },
         10000));
     for (Receiver *r : receivers)
-        QCOMPARE(r->messages, QStringList{u"hi"_s});
+        QCOMPARE(r->messages, expected);
 }
 
 void TestQueue::jobsPushedBeforeAnyNode()

@@ -142,17 +142,17 @@ void TestEmitJob::rejected_data()
     QTest::addRow("nsp too long") << (R"({"event":"ev","nsp":"/)" + QByteArray(256, 'n') + "\"}")
                                   << u"nsp: longer than 256 characters"_s;
     QTest::addRow("to number") << R"({"event":"ev","to":5})"_ba
-                               << u"to must be a room (a string) or an array of rooms"_s;
+                               << u"to must be a room name or an array of room names"_s;
     QTest::addRow("to object") << R"({"event":"ev","to":{"r":1}})"_ba
-                               << u"to must be a room (a string) or an array of rooms"_s;
+                               << u"to must be a room name or an array of room names"_s;
     QTest::addRow("to array of numbers")
         << R"({"event":"ev","to":["a",2]})"_ba << u"to: every room must be a string"_s;
     QTest::addRow("to empty string")
-        << R"({"event":"ev","to":""})"_ba << u"to: a room must have 1 to 256 characters"_s;
-    QTest::addRow("to empty room in array")
-        << R"({"event":"ev","to":["a",""]})"_ba << u"to: a room must have 1 to 256 characters"_s;
+        << R"({"event":"ev","to":""})"_ba << u"to: a room name must have 1 to 256 characters"_s;
+    QTest::addRow("to empty room in array") << R"({"event":"ev","to":["a",""]})"_ba
+                                            << u"to: a room name must have 1 to 256 characters"_s;
     QTest::addRow("to room too long") << (R"({"event":"ev","to":")" + QByteArray(257, 'r') + "\"}")
-                                      << u"to: a room must have 1 to 256 characters"_s;
+                                      << u"to: a room name must have 1 to 256 characters"_s;
     QTest::addRow("to empty array")
         << R"({"event":"ev","to":[]})"_ba << u"to: an empty array reaches nobody"_s;
     QByteArray many = R"({"event":"ev","to":[)"_ba;
@@ -160,11 +160,11 @@ void TestEmitJob::rejected_data()
         many += (i ? ",\"r" : "\"r") + QByteArray::number(i) + '"';
     QTest::addRow("to too many rooms") << many + "]}" << u"to: more than 1000 rooms"_s;
     QTest::addRow("except number") << R"({"event":"ev","except":true})"_ba
-                                   << u"except must be a room (a string) or an array of rooms"_s;
+                                   << u"except must be a room name or an array of room names"_s;
     QTest::addRow("except array of arrays")
         << R"({"event":"ev","except":[["a"]]})"_ba << u"except: every room must be a string"_s;
     QTest::addRow("except empty room") << R"({"event":"ev","except":[""]})"_ba
-                                       << u"except: a room must have 1 to 256 characters"_s;
+                                       << u"except: a room name must have 1 to 256 characters"_s;
     QTest::addRow("unknown field")
         << R"({"event":"ev","rooms":["a"]})"_ba << u"unknown field 'rooms'"_s;
     QTest::addRow("forms mixed: event and room")
@@ -180,7 +180,7 @@ void TestEmitJob::rejected_data()
         << u"missing field 'room' (the {room, message} form)"_s;
     QTest::addRow("reference form, room number")
         << R"({"room":3,"message":"m"})"_ba
-        << u"room must be a room (a string) or an array of rooms"_s;
+        << u"room must be a room name or an array of room names"_s;
     QTest::addRow("reference form, room empty array")
         << R"({"room":[],"message":"m"})"_ba << u"room: no room given"_s;
     QTest::addRow("data too deep")
