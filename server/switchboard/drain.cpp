@@ -11,6 +11,8 @@ Drain::Drain(Server *server, int drainMs, std::function<void()> leave, QObject *
     : QObject(parent), m_server(server), m_drainMs(drainMs), m_leave(std::move(leave))
 {
     m_deadline.setSingleShot(true);
+    // Clients are served at least --drain-ms: a coarse timer may fire 5 % early.
+    m_deadline.setTimerType(Qt::PreciseTimer);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
         closeClients(QStringLiteral("the drain time of %1 ms is over").arg(m_drainMs));
     });

@@ -43,7 +43,7 @@ describe("demo chat page behind HAProxy: backends' messages in both pages", { ti
     async () => {
       await redis.start();
       for (const name of ["chat-1", "chat-2", "notify-1"]) {
-        const node = new NodeProcess(["--redis", redis.url, "--name", name, "--api-token", TOKEN]);
+        const node = new NodeProcess(["--redis", redis.url, "--name", name, "--api-token", TOKEN, "--queue", QUEUE]);
         nodes.push(node);
         await node.start();
         track(node.child);
@@ -101,6 +101,16 @@ describe("demo chat page behind HAProxy: backends' messages in both pages", { ti
     });
     assert.equal(response.status, 202, await response.text());
     for (const p of pages) await expectOnce(p, `[server] ${text}`);
+  });
+
+  it("shows a job pushed with redis-cli RPUSH onto the nodes' queue in both pages", { timeout: TEST_MS }, async () => {
+    assert.equal(pages.length, 2, "the pages of the first test");
+    const text = `from a producer through the queue at ${Date.now()}`;
+    assert.match(await redisCli(redis.port, ["RPUSH", QUEUE, JSON.stringify({ room: ROOM, message: text })]), /^\d+$/);
+    for (const p of pages) await expectOnce(p, `[server] ${text}`);
+    // Consumed once: gone from the list, nothing dead-lettered.
+    assert.equal(await redisCli(redis.port, ["LLEN", QUEUE]), "0");
+    assert.equal(await redisCli(redis.port, ["LLEN", `${QUEUE}:dead`]), "0");
     for (const p of pages) assert.deepEqual(p.problems, [], `${p.label} reported errors\n${await describePage(p)}`);
   });
 });

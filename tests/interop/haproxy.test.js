@@ -23,8 +23,9 @@ const { HAProxy, checkConfig, request } = require("./lib/haproxy");
 const { track } = require("./lib/reaper");
 
 // Long enough for HAProxy to mark the node down (two failed checks, 250 ms apart once the first
-// failed, at most a second after the SIGTERM) and for the checks made while it drains.
-const DRAIN_MS = 2500;
+// failed: about a second after the SIGTERM) and for the checks made while it drains, on a
+// loaded machine too.
+const DRAIN_MS = 4000;
 // A socket.io-client retries after 100 to 200 ms here.
 const RECONNECT = { reconnectionDelay: 100, reconnectionDelayMax: 200 };
 
@@ -218,11 +219,13 @@ describe("the shipped HAProxy configuration", () => {
     for (const socket of [byPath, byHost, chat]) socket.disconnect();
   });
 
-  // Guaranteed: what is emitted while a client is still on the draining node (until the node
-  // closes it, --drain-ms after the SIGTERM) reaches it there, and what is emitted once it is
-  // back (connected to the other node, its rooms joined again) reaches it there. Between the
-  // two it has no socket: what is emitted in that gap is not delivered to it (Redis pub/sub
-  // keeps nothing and the node has no connection state recovery yet).
+  // Guaranteed: a message that reaches the draining node before it closes its clients (the
+  // end of --drain-ms) reaches them there, so what is published during the drain up to Redis's
+  // delivery delay (milliseconds) before its end arrives; the test sends its messages a good
+  // second before. What is published once a client is back (connected to the other node, its
+  // rooms joined again) reaches it there. Between the two it has no socket: what is published
+  // in that gap is not delivered to it (Redis pub/sub keeps nothing, and the node has no
+  // connection state recovery yet).
   it("drains a node on SIGTERM: marked down, its clients served, then moved to the other node", { timeout: 4 * DRAIN_MS + 10000 }, async () => {
     const sender = await clientOn("chat-2", "websocket");
     const movers = {};
@@ -242,8 +245,12 @@ describe("the shipped HAProxy configuration", () => {
       );
     }
     const disconnects = Object.fromEntries(
-      Object.entries(movers).map(([kind, socket]) => [kind, once(socket, "disconnect", DRAIN_MS + EVENT_TIMEOUT_MS)]),
+      Object.entries(movers).map(([kind, socket]) => [
+        kind,
+        once(socket, "disconnect", DRAIN_MS + EVENT_TIMEOUT_MS).then(([reason]) => ({ reason, at: Date.now() })),
+      ]),
     );
+    const signalledAt = Date.now();
     const exited = chat1.exitPromise;
     chat1.stopping = true; // the harness's `after` must not count this exit as a crash
     chat1.child.kill("SIGTERM");
@@ -255,7 +262,7 @@ describe("the shipped HAProxy configuration", () => {
     assert.equal(early.status, 200, `a new session during the drain: ${early.body}\n${lb.log}`);
     assert.match(early.headers["set-cookie"]?.[0] ?? "", /^SERVERID_CHAT=chat2;/);
 
-    await lb.waitForState("chat/chat1", "DOWN", DRAIN_MS);
+    await lb.waitForState("chat/chat1", "DOWN", DRAIN_MS / 2);
     assert.equal((await request(`${chat1.url}/readyz`)).status, 503);
     // Still served on chat-1 (the long-polling one by force-persist), and reached from chat-2.
     for (const [kind, socket] of Object.entries(movers)) {
@@ -272,8 +279,9 @@ describe("the shipped HAProxy configuration", () => {
     assert.equal(await whois(await connected(lbClient("polling"), "polling")), "chat-2");
 
     for (const [kind, disconnected] of Object.entries(disconnects)) {
-      const [reason] = await disconnected;
+      const { reason, at } = await disconnected;
       assert.equal(reason, "transport close", `${kind}: the node closed it at the Engine.IO level\n${chat1.log}`);
+      assert.ok(at - signalledAt >= DRAIN_MS - 100, `${kind} closed ${at - signalledAt} ms after the SIGTERM, before the drain's end`);
     }
     for (const [kind, socket] of Object.entries(movers)) {
       const reply = await Promise.race([rejoined[kind], once(socket, "never", EVENT_TIMEOUT_MS)]);
