@@ -562,6 +562,22 @@ static void on_post_answer(struct conn *c, const struct answer *a)
 }
 
 // The answers at data[0..len) of one of c's polling connections.
+// Keeps only the incomplete rest of what was read (`used` of `len` bytes at `data`, which is
+// the link's own buffer or the shared read buffer) in the link's buffer.
+static void keep_rest(struct link *l, const uint8_t *data, size_t len, size_t used)
+{
+    if (used < len) {
+        if (data == l->in) {
+            memmove(l->in, l->in + used, len - used);
+            l->in_len = (uint32_t)(len - used);
+        } else {
+            append(&l->in, &l->in_len, &l->in_cap, data + used, len - used);
+        }
+    } else {
+        release(&l->in, &l->in_len, &l->in_cap);
+    }
+}
+
 static void consume_http(struct conn *c, struct link *l, const uint8_t *data, size_t len)
 {
     size_t used = 0;
@@ -596,17 +612,7 @@ static void consume_http(struct conn *c, struct link *l, const uint8_t *data, si
         if (c->state == CONN_CLOSED || l->fd != fd || l->state != LINK_OPEN)
             return; // the request failed, and the link (its buffer with data) was dropped
     }
-    // Keep only the incomplete rest.
-    if (used < len) {
-        if (data == l->in) {
-            memmove(l->in, l->in + used, len - used);
-            l->in_len = (uint32_t)(len - used);
-        } else {
-            append(&l->in, &l->in_len, &l->in_cap, data + used, len - used);
-        }
-    } else {
-        release(&l->in, &l->in_len, &l->in_cap);
-    }
+    keep_rest(l, data, len, used);
 }
 
 // --- Engine.IO and Socket.IO packets, WebSocket frames --------------------------------------
@@ -756,17 +762,7 @@ static void consume(struct conn *c, const uint8_t *data, size_t len)
         used += on_frames(c, data + used, len - used);
     if (c->state == CONN_CLOSED)
         return;
-    // Keep only the incomplete rest.
-    if (used < len) {
-        if (data == l->in) {
-            memmove(l->in, l->in + used, len - used);
-            l->in_len = (uint32_t)(len - used);
-        } else {
-            append(&l->in, &l->in_len, &l->in_cap, data + used, len - used);
-        }
-    } else {
-        release(&l->in, &l->in_len, &l->in_cap);
-    }
+    keep_rest(l, data, len, used);
 }
 
 static void on_readable(struct conn *c, struct link *l)
