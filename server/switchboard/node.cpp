@@ -61,13 +61,11 @@ Node::Node(NodeConfig config, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_server(new Server(m_config.server, this)),
       m_relay(new RelayService(m_server, this))
 {
-    // Once the drain closed the clients: the queue's lease and batch go back (another node
-    // consumes at once), and the departure is announced (m_queue, m_announcer: after start()).
+    // The departure is announced once the drain closed the clients (m_announcer: after start());
+    // the queue was handed over when the drain began (consumeQueue()).
     m_drain = new Drain(
         m_server, m_config.drainMs,
         [this] {
-            if (m_queue)
-                m_queue->stop();
             if (m_announcer)
                 m_announcer->leave();
         },
