@@ -14,6 +14,7 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 
@@ -144,6 +145,12 @@ public:
     // An HTTP connection with no whole request for this long is closed (default 30 s).
     void setIdleTimeout(int ms) { m_limits.idleTimeoutMs = ms; }
     int idleTimeout() const { return m_limits.idleTimeoutMs; }
+    // How long a keep-alive connection waits for its next request once an answer is out:
+    // --keepalive-timeout, never longer than the idle timeout.
+    int keepAliveTimeout() const
+    {
+        return std::min(m_limits.keepAliveTimeoutMs, m_limits.idleTimeoutMs);
+    }
     // Unsent bytes one connection may hold (its WebSocket's output and the control frames it
     // owes) before it is cut off as a slow consumer.
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }

@@ -4,7 +4,6 @@
 #include "switchboard/httprequestparser.h"
 #include "switchboard/logging.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/epoll.h>
@@ -400,7 +399,7 @@ void NetConnection::flush()
     if (m_output.isEmpty() && m_phase == Phase::Http && !m_closeAfterFlush &&
         std::exchange(m_keepAliveOnceOut, false)) {
         m_betweenRequests = true;
-        m_idle.arm(std::min(m_front->limits().keepAliveTimeoutMs, m_front->idleTimeout()));
+        m_idle.arm(m_front->keepAliveTimeout());
     }
     if (m_output.isEmpty() && m_readPaused && m_phase == Phase::Http && !m_closeAfterFlush) {
         resumeReading();

@@ -11,8 +11,6 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
-#include <algorithm>
-
 namespace switchboard {
 
 namespace {
@@ -194,7 +192,7 @@ private:
     {
         m_keepAliveOnceOut = false;
         m_betweenRequests = true;
-        restartTimer(std::min(m_front->limits().keepAliveTimeoutMs, m_front->idleTimeout()));
+        restartTimer(m_front->keepAliveTimeout());
     }
 
     void restartTimer(int ms)
