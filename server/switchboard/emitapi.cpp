@@ -98,11 +98,7 @@ void EmitApi::deliver(const EmitJob &job)
     ++m_emitted;
     // Never create a namespace for an API call (callers would make the node grow them without
     // bound): one without sockets here is only published, for the nodes where it exists.
-    Namespace *nsp = nullptr;
-    for (Namespace *candidate : m_server->namespaces())
-        if (candidate->name() == job.nsp)
-            nsp = candidate;
-    if (nsp) {
+    if (Namespace *nsp = m_server->existingNamespace(job.nsp)) {
         BroadcastOperator op = nsp->except(job.except);
         if (!job.to.isEmpty())
             op = op.to(job.to);

@@ -99,7 +99,7 @@ Namespace *Server::of(const QString &name)
 
 Namespace *Server::namespaceFor(const QString &name)
 {
-    if (Namespace *existing = m_namespaces.value(name))
+    if (Namespace *existing = existingNamespace(name))
         return existing;
     if (!name.startsWith(u'/'))
         return nullptr;

@@ -76,6 +76,8 @@ public:
     // An existing namespace, or one a dynamic pattern allows; null when refused.
     Namespace *namespaceFor(const QString &name);
     QList<Namespace *> namespaces() const;
+    // An existing namespace, never created; null when there is none of that name.
+    Namespace *existingNamespace(const QString &name) const { return m_namespaces.value(name); }
 
     // Used for namespaces created from now on, and for existing ones without sockets.
     void setAdapterFactory(AdapterFactory factory);
