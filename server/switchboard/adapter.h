@@ -84,6 +84,9 @@ public:
     virtual QSet<QString> sockets(const QSet<QString> &rooms,
                                   const QSet<QString> &except = {}) const = 0;
     virtual QStringList rooms() const = 0;
+    // How many of rooms() are not the own room of a socket in it: the rooms somebody made.
+    // Presence reports it every second, so an adapter should answer without walking sockets.
+    virtual int roomCount() const;
 
     // Cluster-wide operations; a single node answers them alone.
     virtual void serverCount(const ServerCountCallback &callback) = 0;
@@ -121,6 +124,7 @@ public:
     QSet<QString> socketRooms(const QString &id) const override;
     QSet<QString> sockets(const QSet<QString> &rooms, const QSet<QString> &except) const override;
     QStringList rooms() const override;
+    int roomCount() const override;
     bool hasRoom(const QString &room) const { return m_rooms.contains(room) || inOwnRoom(room); }
 
     void serverCount(const ServerCountCallback &callback) override;

@@ -1,5 +1,6 @@
 #include "switchboard/epollfront.h"
 
+#include "switchboard/deadlines.h"
 #include "switchboard/logging.h"
 #include "switchboard/netconnection.h"
 
@@ -32,7 +33,12 @@ private:
     EpollFront *m_front;
 };
 
-EpollFront::EpollFront(QObject *parent) : HttpFront(parent), m_poller(new Poller(this)) {}
+EpollFront::EpollFront(QObject *parent)
+    : HttpFront(parent), m_poller(new Poller(this)), m_coalesce(new QTimer(this))
+{
+    m_coalesce->setTimerType(Qt::PreciseTimer);
+    connect(m_coalesce, &QTimer::timeout, this, &EpollFront::flushCoalesced);
+}
 
 EpollFront::~EpollFront()
 {
@@ -112,10 +118,20 @@ void EpollFront::forget(NetConnection *connection)
 {
     m_connections.remove(connection);
     m_dirty.removeOne(connection);
+    m_coalesced.removeOne(connection);
 }
 
-void EpollFront::markDirty(NetConnection *connection)
+void EpollFront::markDirty(NetConnection *connection, qint64 lastWrite)
 {
+    const int coalesce = limits().writeCoalesceMs;
+    if (coalesce > 0 && DeadlineQueue::instance()->now() - lastWrite < coalesce) {
+        // One timer for every such connection: a tick writes all of them, so a member of a
+        // busy room gets one write per tick, whatever the room's rate.
+        m_coalesced.append(connection);
+        if (!m_coalesce->isActive())
+            m_coalesce->start(coalesce);
+        return;
+    }
     m_dirty.append(connection);
     if (!m_flushQueued) {
         m_flushQueued = true;
@@ -129,6 +145,16 @@ void EpollFront::flushDirty()
     // A flush may close a connection, which takes itself off m_dirty: one at a time.
     while (!m_dirty.isEmpty())
         m_dirty.takeFirst()->flushQueued();
+}
+
+void EpollFront::flushCoalesced()
+{
+    if (m_coalesced.isEmpty()) {
+        m_coalesce->stop(); // a quiet tick: the next dense stream starts it again
+        return;
+    }
+    while (!m_coalesced.isEmpty())
+        m_coalesced.takeFirst()->flushQueued();
 }
 
 void EpollFront::accept()

@@ -8,6 +8,8 @@
 
 #include <QSet>
 
+class QTimer;
+
 namespace switchboard {
 
 class NetConnection;
@@ -26,6 +28,7 @@ public:
     void close() override;
     quint16 serverPort() const override { return m_port; }
     QString errorString() const override { return m_error; }
+    qint64 webSocketWrites() const override { return m_webSocketWrites; }
 
     Poller *poller() const { return m_poller; }
     int connectionCount() const { return int(m_connections.size()); }
@@ -37,9 +40,12 @@ private:
     void opened(NetConnection *connection);
     void forget(NetConnection *connection);
     // Messages queued during one pass of the event loop go out together, one write per
-    // connection, once the pass is over (a fan-out queues many frames on each member).
-    void markDirty(NetConnection *connection);
+    // connection, once the pass is over (a fan-out queues many frames on each member); with
+    // HttpLimits::writeCoalesceMs, a connection written that recently waits for the next
+    // tick of m_coalesce instead.
+    void markDirty(NetConnection *connection, qint64 lastWrite);
     void flushDirty();
+    void flushCoalesced();
 
     Poller *m_poller;
     Listener *m_listener = nullptr;
@@ -49,6 +55,9 @@ private:
     QSet<NetConnection *> m_connections;
     QList<NetConnection *> m_dirty;
     bool m_flushQueued = false;
+    QList<NetConnection *> m_coalesced; // waiting for m_coalesce
+    QTimer *m_coalesce = nullptr;
+    qint64 m_webSocketWrites = 0;
 };
 
 } // namespace switchboard

@@ -34,6 +34,10 @@ struct HttpLimits
     int bodyTimeoutMs = 10000;         // from the end of the headers to the end of the body
     // Body bytes held by all connections together: the budget a crowd of slow uploads shares.
     qint64 maxBodiesBytes = 32LL << 20;
+    // Epoll layer: a WebSocket written less than this long ago waits out the rest of it, so
+    // that the messages of a dense stream (a busy room) share one write; a message after a
+    // quiet spell goes out at once. 0: every pass of the event loop writes.
+    int writeCoalesceMs = 0;
 };
 
 // The body bytes every connection of a front holds, against HttpLimits::maxBodiesBytes.
@@ -154,6 +158,9 @@ public:
     // Unsent bytes one connection may hold (its WebSocket's output and the control frames it
     // owes) before it is cut off as a slow consumer.
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
+    // Write system calls made to WebSocket clients, by a front that makes its own (the epoll
+    // layer; -1 for Qt's): with messagesOut, how many messages share a write.
+    virtual qint64 webSocketWrites() const { return -1; }
     qint64 maxBufferedBytes() const { return m_maxBufferedBytes; }
     // The largest WebSocket message accepted (larger: close 1009).
     void setMaxMessageSize(qint64 bytes) { m_maxMessageSize = bytes; }

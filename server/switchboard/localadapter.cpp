@@ -32,6 +32,14 @@ const WireFrames &OutgoingPacket::frames() const
 
 Adapter::Adapter(Namespace *nsp) : QObject(nsp), m_nsp(nsp) {}
 
+int Adapter::roomCount() const
+{
+    int count = 0;
+    for (const QString &room : rooms())
+        count += !socketRooms(room).contains(room);
+    return count;
+}
+
 Adapter::~Adapter() = default;
 
 // A socket's own room lives only in its m_sids entry: a set per socket in m_rooms would cost
@@ -289,6 +297,16 @@ QSet<QString> LocalAdapter::sockets(const QSet<QString> &rooms, const QSet<QStri
                 out.insert(id); // a set: a member of several rooms is reached once
         });
     return out;
+}
+
+// Own rooms are never in m_rooms unless another socket joined one: the walk is over the rooms
+// made, not over the sockets (a node with 15 000 idle connections announces every second).
+int LocalAdapter::roomCount() const
+{
+    int count = 0;
+    for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
+        count += !inOwnRoom(it.key());
+    return count;
 }
 
 QStringList LocalAdapter::rooms() const

@@ -336,12 +336,13 @@ void NetConnection::deferFlush()
     if (m_dirty)
         return;
     m_dirty = true;
-    m_front->markDirty(this);
+    m_front->markDirty(this, m_lastWrite);
 }
 
 void NetConnection::flushQueued()
 {
     m_dirty = false;
+    m_lastWrite = DeadlineQueue::instance()->now();
     flush();
 }
 
@@ -366,6 +367,8 @@ void NetConnection::flush()
         message.msg_iov = vectors;
         message.msg_iovlen = size_t(count);
         const ssize_t written = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
+        if (m_phase != Phase::Http)
+            ++m_front->m_webSocketWrites;
         if (written < 0) {
             if (errno == EINTR)
                 continue;

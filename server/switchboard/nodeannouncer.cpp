@@ -148,8 +148,7 @@ cluster::NodePresence NodeAnnouncer::presence()
     p.time = QDateTime::currentMSecsSinceEpoch();
     for (Namespace *nsp : m_server->namespaces()) {
         p.connections.insert(nsp->name(), int(nsp->sockets().size()));
-        // Every socket's own room is not a room anyone made.
-        p.rooms += int(nsp->adapter()->rooms().size() - nsp->sockets().size());
+        p.rooms += nsp->adapter()->roomCount(); // sockets' own rooms are not rooms anyone made
     }
     p.clients = m_server->clientCount();
     const TrafficCounters &t = m_server->traffic();

@@ -147,6 +147,13 @@ void addNodeMetrics(MetricsRegistry &registry, const Server *server, const Clust
     };
     for (const MetricFamily &family : families)
         registry.add(family);
+    if (server->http()->webSocketWrites() >= 0)
+        registry.add({"switchboard_websocket_writes_total",
+                      T::Counter,
+                      "Write system calls to WebSocket clients (the epoll layer): messages "
+                      "sent per write shows how --write-coalesce pays.",
+                      {},
+                      [server] { return one(double(server->http()->webSocketWrites())); }});
     if (!cluster)
         return;
     const MetricFamily clusterFamilies[] = {

@@ -197,8 +197,9 @@ class Process:
 class Cluster:
     """A private redis-server and two servers of one kind on it."""
 
-    def __init__(self, kind, args, logdir):
+    def __init__(self, kind, args, logdir, node_args=()):
         self.kind, self.args, self.logdir = kind, args, logdir
+        self.node_args = list(node_args)  # more arguments of switchboard-node
         self.redis = None
         self.servers = []
         self.ports = []
@@ -222,7 +223,7 @@ class Cluster:
         for i in range(2):
             if self.kind == "sb":
                 argv = [self.args.node, "--host", "127.0.0.1", "--port", "0", "--drain-ms", "0", "--redis", url,
-                        "--name", f"bench-{i}"]
+                        "--name", f"bench-{i}"] + self.node_args
             else:
                 argv = [self.args.nodejs, os.path.join(HERE, "peer", "server.js"), "--port",
                         "0", "--redis", url]
@@ -403,17 +404,27 @@ class Bench:
                     holder.stop()
 
     def scenario_fanout(self, kind, out):
+        self.fanout(kind, out, "fanout")
+
+    def scenario_coalesced(self, kind, out):
+        """The fan-out again, Switchboard with --write-coalesce (socket.io has no such thing:
+        its rows of the plain fan-out are the comparison)."""
+        if kind == "sb":
+            self.fanout(kind, out, "coalesced",
+                        ["--write-coalesce", str(self.args.coalesce_ms)])
+
+    def fanout(self, kind, out, key, node_args=()):
         a = self.args
-        with Cluster(kind, a, self.logdir) as cluster:
+        with Cluster(kind, a, self.logdir, node_args) as cluster:
             self.sampler.watch(cluster.pids())
             events = self.relay(cluster, "fanout", [
                 "--count", str(a.members), "--rates", ",".join(map(str, a.rates)), "--step",
                 str(a.step), "--warmup", str(a.warmup), "--drain", str(a.drain),
-                "--stop-on-saturation"], "fanout")
-            out["fanout"] = {}
+                "--stop-on-saturation"], key)
+            out[key] = {}
             for e in (e for e in events if e["event"] == "step"):
                 cpu = e["server_cpu_s"]
-                out["fanout"][e["rate"]] = {
+                out[key][e["rate"]] = {
                     "deliveries_per_s": e["deliveries_per_s"], "p50_ms": e["p50_ms"],
                     "p99_ms": e["p99_ms"], "lost": e["lost"], "expected": e["expected"],
                     "saturated": e["saturated"],
@@ -424,7 +435,7 @@ class Bench:
                     "cpu_pct": 100 * cpu / max(1e-9, e["seconds"]),
                     "loadgen_pct": 100 * e["loadgen_cpu_s"] / max(1e-9, e["seconds"])}
                 if a.require_no_loss:
-                    self.check_loss(kind, "fanout", e)
+                    self.check_loss(kind, key, e)
 
     def scenario_slow(self, kind, out):
         a = self.args
@@ -594,6 +605,32 @@ def table(bench):
             sat[kind] = median(rates)
         rows.append(f"| fan-out: first saturated rate (msgs/s) | "
                     f"{saturation(sat['sb'], sb)} | {saturation(sat['sio'], sio)} | |")
+    if "coalesced" in a.scenarios:
+        m = f"{a.members:,}".replace(",", "\u202f")
+        c = a.coalesce_ms
+
+        def row_c(label, field, unit="", digits=None, also=None, ratio_of_also=True):
+            """Switchboard with --write-coalesce beside socket.io's plain fan-out."""
+            x, y = pick(sb, "coalesced", r, field), pick(sio, "fanout", r, field)
+            cells = [fmt(x, unit, digits), fmt(y, unit, digits)]
+            if also:
+                x2, y2 = pick(sb, "coalesced", r, also), pick(sio, "fanout", r, also)
+                cells = [f"{fmt(x, '', digits)} / {fmt(x2, unit, digits)}",
+                         f"{fmt(y, '', digits)} / {fmt(y2, unit, digits)}"]
+                if ratio_of_also:
+                    x, y = x2, y2
+            rows.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio(x, y)} |")
+        for rate in a.rates:
+            r = float(rate)
+            if pick(sb, "coalesced", r, "deliveries_per_s") is None:
+                continue
+            row_c(f"fan-out {m} members, {rate} msgs/s, Switchboard with --write-coalesce {c}: "
+                  f"deliveries/s", "deliveries_per_s")
+            row_c("… deliveries per server CPU-second (both nodes)", "per_cpu_s")
+            row_c("… server CPU per delivery: user / kernel", "user_us_per_delivery", " us", 2,
+                  also="kernel_us_per_delivery", ratio_of_also=False)
+            row_c("… latency p50 / p99", "p50_ms", " ms", also="p99_ms")
+            row_c(f"… not delivered {a.drain:g} s after the step", "lost", "", 0)
     if "slow" in a.scenarios:
         row(f"{a.slow_pct}% slow readers in a room of {a.slow_members}, {a.slow_rate:g} msgs/s "
             f"of {a.slow_payload} B for {a.slow_seconds:g} s: server RSS growth (both nodes)",
@@ -639,7 +676,7 @@ def main():
     p.add_argument("--nodejs", default=shutil.which("node") or "node")
     p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
     p.add_argument("--kinds", default="sb,sio", help="comma-separated: sb, sio")
-    p.add_argument("--scenarios", default="idle,polling,fanout,slow")
+    p.add_argument("--scenarios", default="idle,polling,fanout,coalesced,slow")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--idle-runs", type=int, default=None,
                    help="runs of the idle and polling scenarios (the slow ones), default --runs")
@@ -650,13 +687,18 @@ def main():
     p.add_argument("--polling-settle", type=float, default=7,
                    help="seconds between growing to --polling-idle and measuring")
     p.add_argument("--inflight", type=int, default=50, help="handshakes in flight while growing")
-    p.add_argument("--settle", type=float, default=5,
+    # One ping interval (25 s, both servers' default) each: every idle connection is pinged
+    # once while the idle CPU is measured, and once while the DMs are, wherever the ramp put
+    # its pings.
+    p.add_argument("--settle", type=float, default=25,
                    help="seconds between growing and the DMs, measuring idle CPU")
     p.add_argument("--dm-rate", type=float, default=100, help="DMs/s")
-    p.add_argument("--dm-seconds", type=float, default=8)
+    p.add_argument("--dm-seconds", type=float, default=25)
     p.add_argument("--members", type=int, default=1000)
     p.add_argument("--rates", default="50,100,200,500,1000", help="fan-out msgs/s, stepped")
     p.add_argument("--step", type=float, default=4, help="seconds a fan-out step")
+    p.add_argument("--coalesce-ms", type=int, default=40,
+                   help="--write-coalesce of Switchboard's nodes in the coalesced scenario")
     p.add_argument("--drain", type=float, default=15)
     p.add_argument("--warmup", type=float, default=2)
     p.add_argument("--slow-pct", type=int, default=10)
@@ -692,7 +734,7 @@ def main():
     a.kinds = [k for k in a.kinds.split(",") if k]
     a.scenarios = [s for s in a.scenarios.split(",") if s]
     a.rates = list(dict.fromkeys(float(r) if "." in r else int(r) for r in a.rates.split(",")))
-    if set(a.kinds) - set(NAMES) or set(a.scenarios) - {"idle", "polling", "fanout", "slow"}:
+    if set(a.kinds) - set(NAMES) or set(a.scenarios) - {"idle", "polling", "fanout", "coalesced", "slow"}:
         p.error("unknown kind or scenario")
     for path in ([a.node] if "sb" in a.kinds else []) + [a.sbload]:
         if not os.access(path, os.X_OK):

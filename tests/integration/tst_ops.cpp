@@ -86,6 +86,8 @@ private Q_SLOTS:
     void readyFollowsRedis();
     void metricsFormat();
     void metricsFollowTraffic();
+    void writeCoalesce_data();
+    void writeCoalesce();
     void drain();
     void secondSignalEndsDrain_data();
     void secondSignalEndsDrain();
@@ -259,6 +261,60 @@ void TestOps::metricsFollowTraffic()
     const QHash<QString, double> limited = scrape(a);
     QCOMPARE(limited.value(depthSeries) - after.value(depthSeries), 1.0);
     QCOMPARE(limited.value(payloadSeries), after.value(payloadSeries));
+}
+
+void TestOps::writeCoalesce_data()
+{
+    QTest::addColumn<int>("coalesceMs");
+    QTest::addRow("every pass writes") << 0;
+    QTest::addRow("--write-coalesce 1000") << 1000;
+}
+
+// A dense stream to one member shares writes with --write-coalesce; the message after a quiet
+// spell goes out at once all the same. Counted by the node's own write counter, not timed.
+void TestOps::writeCoalesce()
+{
+    QFETCH(int, coalesceMs);
+    const bool qtLayer = qEnvironmentVariable("SWITCHBOARD_TRANSPORT") == u"qt";
+    NodeProcess node(QStringLiteral("c"), {},
+                     {QStringLiteral("--write-coalesce"), QString::number(coalesceMs)});
+    QVERIFY2(node.start(), qPrintable(node.error()));
+    Peer sender(node.engineUrl());
+    Peer member(node.engineUrl());
+    QVERIFY(sender.connect());
+    QVERIFY(member.connect());
+    QVERIFY(member.join(QStringLiteral("r")).value(QStringLiteral("ok")).toBool());
+    const QString writes = QStringLiteral("switchboard_websocket_writes_total");
+    const QHash<QString, double> before = scrape(node);
+    QVERIFY(!before.isEmpty());
+    // Qt's layer writes through QWebSocket: it has no such counter, and ignores the option.
+    QCOMPARE(before.contains(writes), !qtLayer);
+
+    constexpr int N = 8;
+    const auto emitOne = [&](int i) {
+        sender.emitJson(QStringLiteral("send"),
+                        QStringLiteral(R"({"room":"r","data":"m%1"})").arg(i));
+    };
+    // The first after a quiet spell (the join's ack was the member's last write): received
+    // before a 1 s tick could have sent it.
+    QTest::qWait(coalesceMs + 200);
+    emitOne(0);
+    QVERIFY(member.untilMessage(QStringLiteral("m0"), 800));
+    // The rest one by one, each in a pass of its own (10 ms apart), all within the 1 s.
+    for (int i = 1; i < N; ++i) {
+        QTest::qWait(10);
+        emitOne(i);
+    }
+    for (int i = 1; i < N; ++i)
+        QVERIFY2(member.untilMessage(QStringLiteral("m%1").arg(i), 10000),
+                 qPrintable(QString::number(i)));
+    if (qtLayer)
+        return;
+    const double made = scrape(node).value(writes) - before.value(writes);
+    if (coalesceMs == 0)
+        QVERIFY2(made >= N / 2, qPrintable(QString::number(made))); // a stalled pass may join two
+    else
+        QVERIFY2(made >= 2 && made <= 3, qPrintable(QString::number(made))); // m0, then the tick
 }
 
 void TestOps::drain()

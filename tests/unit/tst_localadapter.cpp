@@ -221,6 +221,12 @@ void TestLocalAdapter::bookkeeping_data()
     QTest::addRow("room named like another socket")
         << QStringList{u"add a a b"_s, u"add b b"_s, u"delAll b"_s} << QStringList{u"a"_s, u"b"_s}
         << QStringList{u"a:a,b"_s, u"b:"_s};
+    QTest::addRow("a socket leaves its own room")
+        << QStringList{u"add a a r1"_s, u"add b b"_s, u"del a a"_s} << QStringList{u"b"_s, u"r1"_s}
+        << QStringList{u"a:r1"_s, u"b:b"_s};
+    QTest::addRow("a socket joins another's own room")
+        << QStringList{u"add a a"_s, u"add b b a r1"_s} << QStringList{u"a"_s, u"b"_s, u"r1"_s}
+        << QStringList{u"a:a"_s, u"b:a,b,r1"_s};
 }
 
 void TestLocalAdapter::bookkeeping()
@@ -231,6 +237,13 @@ void TestLocalAdapter::bookkeeping()
 
     apply(m_adapter, ops);
     QCOMPARE(sorted(m_adapter->rooms()), rooms);
+    // roomCount(): the listed rooms that are not the own room of a socket in it, counted
+    // without the walk over rooms() and the sockets that the base class makes.
+    int made = 0;
+    for (const QString &room : rooms)
+        made += !m_adapter->socketRooms(room).contains(room);
+    QCOMPARE(m_adapter->roomCount(), made);
+    QCOMPARE(m_adapter->roomCount(), m_adapter->Adapter::roomCount());
     for (const QString &line : membership) {
         const QString id = line.section(u':', 0, 0);
         const QStringList expected = line.section(u':', 1).split(u',', Qt::SkipEmptyParts);

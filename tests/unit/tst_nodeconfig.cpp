@@ -420,6 +420,8 @@ void TestNodeConfig::rejects_data()
     QTest::addRow("port negative") << QStringList{u"--port=-1"_s} << none << noIni << u"--port"_s;
     QTest::addRow("max-buffered too small")
         << QStringList{u"--max-buffered=100"_s} << none << noIni << u"--max-buffered"_s;
+    QTest::addRow("write-coalesce over a second")
+        << QStringList{u"--write-coalesce=1001"_s} << none << noIni << u"--write-coalesce"_s;
     QTest::addRow("--queue without --redis")
         << QStringList{u"--queue"_s, u"jobs"_s} << none << noIni << u"--queue"_s;
     QTest::addRow("SWITCHBOARD_QUEUE without REDIS_URL")

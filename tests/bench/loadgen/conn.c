@@ -118,6 +118,23 @@ static int link_connect(struct conn *c, struct link *l, int rcvbuf)
     setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (rcvbuf > 0)
         setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    // The source address is spread over 127.0.0.2-127.0.0.65: with every connection from
+    // 127.0.0.1, the kernel's search for a free ephemeral port to the one server address
+    // (__inet_hash_connect) walks the ports already used, and past ~14 000 connections
+    // (half the port range, the parity connect() tries first) each connect() costs
+    // milliseconds: the load generator, not the server, then made the ramp's tail.
+    static unsigned next_source;
+    struct sockaddr_in source = {0};
+    source.sin_family = AF_INET;
+    source.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + next_source++ % 64);
+    setsockopt(l->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (bind(l->fd, (struct sockaddr *)&source, sizeof source) < 0) {
+        const int error = errno;
+        close(l->fd);
+        l->fd = -1;
+        errno = error;
+        return -1;
+    }
     struct sockaddr_in addr = {0};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(c->port);
