@@ -119,6 +119,30 @@ void EpollFront::forget(NetConnection *connection)
     m_connections.remove(connection);
     m_dirty.removeOne(connection);
     m_coalesced.removeOne(connection);
+    m_backlog.removeOne(connection);
+    if (m_serving)
+        m_serving->removeOne(connection);
+}
+
+void EpollFront::backlog(NetConnection *connection)
+{
+    m_backlog.append(connection);
+    if (!m_backlogQueued) {
+        m_backlogQueued = true;
+        QMetaObject::invokeMethod(this, &EpollFront::serveBacklog, Qt::QueuedConnection);
+    }
+}
+
+void EpollFront::serveBacklog()
+{
+    m_backlogQueued = false;
+    // One turn each; who is left over again waits for the next pass (a new list, a new call).
+    // A connection closed meanwhile (by another's turn) takes itself off `turn` (forget()).
+    QList<NetConnection *> turn = std::exchange(m_backlog, {});
+    m_serving = &turn;
+    while (!turn.isEmpty())
+        turn.takeFirst()->serveBacklog();
+    m_serving = nullptr;
 }
 
 void EpollFront::markDirty(NetConnection *connection, qint64 lastWrite)

@@ -46,6 +46,10 @@ private:
     void markDirty(NetConnection *connection, qint64 lastWrite);
     void flushDirty();
     void flushCoalesced();
+    // Connections with input left for the next pass of the event loop (their turn's budget
+    // spent), served in the order they came.
+    void backlog(NetConnection *connection);
+    void serveBacklog();
 
     Poller *m_poller;
     Listener *m_listener = nullptr;
@@ -58,6 +62,9 @@ private:
     QList<NetConnection *> m_coalesced; // waiting for m_coalesce
     QTimer *m_coalesce = nullptr;
     qint64 m_webSocketWrites = 0;
+    QList<NetConnection *> m_backlog;
+    QList<NetConnection *> *m_serving = nullptr; // the turn serveBacklog() is working through
+    bool m_backlogQueued = false;
 };
 
 } // namespace switchboard

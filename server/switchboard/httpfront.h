@@ -132,6 +132,10 @@ class HttpFront : public QObject
     Q_OBJECT
 public:
     using Handler = std::function<HttpResponse(const HttpRequest &)>;
+    // Requests (and on the epoll layer WebSocket frames) one connection gets per pass of the
+    // event loop: a client that pipelines thousands in one write waits for the next pass with
+    // the rest, and every other client is served in between.
+    static constexpr int StepsPerTurn = 64;
     // Checks an upgrade request for the Engine.IO path: an empty optional accepts it.
     using UpgradeCheck = std::function<std::optional<HttpResponse>(const HttpRequest &)>;
 

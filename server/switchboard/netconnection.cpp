@@ -64,7 +64,7 @@ void NetConnection::pollEvent(quint32 events)
 void NetConnection::onReadable()
 {
     qsizetype total = 0;
-    while (m_phase != Phase::Dead && !m_readPaused && total < ReadBudget) {
+    while (m_phase != Phase::Dead && !m_readPaused && !m_backlogged && total < ReadBudget) {
         const ssize_t got = ::recv(m_fd, readBuffer, size_t(ReadBufferSize), 0);
         if (got < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -106,6 +106,7 @@ void NetConnection::consume(QByteArrayView data)
         data = m_input;
     }
     qsizetype used = 0;
+    int steps = 0;
     while ((m_phase == Phase::Http && !m_readPaused) || m_phase == Phase::WebSocket) {
         const Phase before = m_phase;
         const qsizetype step = m_phase == Phase::Http ? processHttp(data.sliced(used))
@@ -113,6 +114,10 @@ void NetConnection::consume(QByteArrayView data)
         used += step;
         if (step == 0 && m_phase == before)
             break;
+        if (++steps == HttpFront::StepsPerTurn && used < data.size() && m_phase != Phase::Dead) {
+            m_backlogged = true; // the rest in the next pass (EpollFront::serveBacklog)
+            break;
+        }
     }
     if (m_phase == Phase::Dead)
         return;
@@ -122,12 +127,27 @@ void NetConnection::consume(QByteArrayView data)
         m_input = data.sliced(used).toByteArray();
     if (m_input.capacity() > 2 * m_input.size() + 1024)
         m_input.squeeze();
+    if (m_backlogged) {
+        updateInterest(); // nothing more is read until the backlog is served
+        m_front->backlog(this);
+    }
+}
+
+void NetConnection::serveBacklog()
+{
+    if (!std::exchange(m_backlogged, false))
+        return;
+    if (m_phase == Phase::Http && m_readPaused)
+        return updateInterest(); // paused since (an answer unsent): flush() resumes it
+    consume({});
+    if (m_phase != Phase::Dead)
+        updateInterest();
 }
 
 void NetConnection::resumeReading()
 {
     m_readPaused = false;
-    if (!m_input.isEmpty())
+    if (!m_input.isEmpty() && !m_backlogged)
         consume(std::exchange(m_input, {}));
     if (m_phase != Phase::Dead)
         updateInterest();
@@ -424,9 +444,9 @@ void NetConnection::updateInterest()
     if (m_fd < 0)
         return;
     // A parked request watches only for its client going away.
-    const quint32 interest = (m_readPaused || m_peerDone ? 0u : quint32(EPOLLIN | EPOLLRDHUP)) |
-                             (m_awaiting ? quint32(EPOLLRDHUP) : 0u) |
-                             (m_output.isEmpty() ? 0u : quint32(EPOLLOUT));
+    const quint32 interest =
+        (m_readPaused || m_backlogged || m_peerDone ? 0u : quint32(EPOLLIN | EPOLLRDHUP)) |
+        (m_awaiting ? quint32(EPOLLRDHUP) : 0u) | (m_output.isEmpty() ? 0u : quint32(EPOLLOUT));
     if (interest == m_interest)
         return;
     m_interest = interest;

@@ -43,6 +43,8 @@ public:
     void abort();
     // The front's end-of-pass write of what send() queued.
     void flushQueued();
+    // The front's next-pass call for the rest of what consume() left (a turn's budget spent).
+    void serveBacklog();
 
 private:
     enum class Phase : quint8
@@ -83,6 +85,7 @@ private:
     bool m_peerGone = false;
     bool m_peerDone = false;        // half-closed by the peer: nothing more to read
     bool m_readPaused = false;      // an HTTP answer is unsent: pipelined requests wait
+    bool m_backlogged = false;      // m_input holds more than one turn's worth: the next pass
     bool m_bodyDeadline = false;    // m_idle runs for a request body
     bool m_dirty = false;           // on the front's list of connections to flush
     bool m_awaiting = false;        // a request is being answered (or parked) through deliver()

@@ -90,7 +90,20 @@ public:
 
     void onReadyRead()
     {
+        int served = 0;
         while (m_socket && !m_handedOff && !m_paused) {
+            if (served == HttpFront::StepsPerTurn) {
+                // The rest waits in the socket for the next pass of the event loop.
+                if (!std::exchange(m_turnQueued, true))
+                    QMetaObject::invokeMethod(
+                        this,
+                        [this] {
+                            m_turnQueued = false;
+                            onReadyRead();
+                        },
+                        Qt::QueuedConnection);
+                return;
+            }
             const QByteArray pending = m_socket->peek(m_socket->bytesAvailable());
             if (pending.size() <= m_fed)
                 return;
@@ -132,6 +145,7 @@ public:
                 const HttpRequest request = m_parser.take(m_socket->peerAddress());
                 m_answerHead = request.method == "HEAD";
                 m_awaiting = true;
+                ++served;
                 m_front->handle(request, this); // answered through deliver(), now or later
                 if (m_awaiting) {
                     // Parked (a long-polling GET): nothing more is read until it is answered,
@@ -253,9 +267,10 @@ private:
     HttpRequestParser m_parser;
     qsizetype m_fed = 0;
     bool m_handedOff = false;
-    bool m_paused = false;   // an answer is unsent: the next request waits
-    bool m_awaiting = false; // a request is being answered through deliver()
-    bool m_parked = false;   // ... later: a long-polling GET
+    bool m_paused = false;     // an answer is unsent: the next request waits
+    bool m_turnQueued = false; // this turn's requests served: onReadyRead() again next pass
+    bool m_awaiting = false;   // a request is being answered through deliver()
+    bool m_parked = false;     // ... later: a long-polling GET
     bool m_answerKeepAlive = false;
     bool m_answerHead = false;
     bool m_bodyDeadline = false; // the timer runs for a request body
