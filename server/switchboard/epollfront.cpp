@@ -124,13 +124,16 @@ void EpollFront::forget(NetConnection *connection)
         m_serving->removeOne(connection);
 }
 
+void EpollFront::callOnce(bool &queued, void (EpollFront::*method)())
+{
+    if (!std::exchange(queued, true))
+        QMetaObject::invokeMethod(this, method, Qt::QueuedConnection);
+}
+
 void EpollFront::backlog(NetConnection *connection)
 {
     m_backlog.append(connection);
-    if (!m_backlogQueued) {
-        m_backlogQueued = true;
-        QMetaObject::invokeMethod(this, &EpollFront::serveBacklog, Qt::QueuedConnection);
-    }
+    callOnce(m_backlogQueued, &EpollFront::serveBacklog);
 }
 
 void EpollFront::serveBacklog()
@@ -157,10 +160,7 @@ void EpollFront::markDirty(NetConnection *connection, qint64 lastWrite)
         return;
     }
     m_dirty.append(connection);
-    if (!m_flushQueued) {
-        m_flushQueued = true;
-        QMetaObject::invokeMethod(this, &EpollFront::flushDirty, Qt::QueuedConnection);
-    }
+    callOnce(m_flushQueued, &EpollFront::flushDirty);
 }
 
 void EpollFront::flushDirty()

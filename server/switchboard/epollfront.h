@@ -49,6 +49,8 @@ private:
     // Connections with input left for the next pass of the event loop (their turn's budget
     // spent), served in the order they came.
     void backlog(NetConnection *connection);
+    // `method` in the next pass of the event loop, unless `queued` says it is already asked.
+    void callOnce(bool &queued, void (EpollFront::*method)());
     void serveBacklog();
 
     Poller *m_poller;
