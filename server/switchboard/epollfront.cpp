@@ -167,8 +167,9 @@ void EpollFront::flushDirty()
 {
     m_flushQueued = false;
     // A flush may close a connection, which takes itself off m_dirty: one at a time.
+    const qint64 now = DeadlineQueue::instance()->now(); // one clock read for the whole pass
     while (!m_dirty.isEmpty())
-        m_dirty.takeFirst()->flushQueued();
+        m_dirty.takeFirst()->flushQueued(now);
 }
 
 void EpollFront::flushCoalesced()
@@ -177,8 +178,9 @@ void EpollFront::flushCoalesced()
         m_coalesce->stop(); // a quiet tick: the next dense stream starts it again
         return;
     }
+    const qint64 now = DeadlineQueue::instance()->now();
     while (!m_coalesced.isEmpty())
-        m_coalesced.takeFirst()->flushQueued();
+        m_coalesced.takeFirst()->flushQueued(now);
 }
 
 void EpollFront::accept()

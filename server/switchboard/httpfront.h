@@ -162,10 +162,10 @@ public:
     // Unsent bytes one connection may hold (its WebSocket's output and the control frames it
     // owes) before it is cut off as a slow consumer.
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
+    qint64 maxBufferedBytes() const { return m_maxBufferedBytes; }
     // Write system calls made to WebSocket clients, by a front that makes its own (the epoll
     // layer; -1 for Qt's): with messagesOut, how many messages share a write.
     virtual qint64 webSocketWrites() const { return -1; }
-    qint64 maxBufferedBytes() const { return m_maxBufferedBytes; }
     // The largest WebSocket message accepted (larger: close 1009).
     void setMaxMessageSize(qint64 bytes) { m_maxMessageSize = bytes; }
     qint64 maxMessageSize() const { return m_maxMessageSize; }

@@ -359,10 +359,10 @@ void NetConnection::deferFlush()
     m_front->markDirty(this, m_lastWrite);
 }
 
-void NetConnection::flushQueued()
+void NetConnection::flushQueued(qint64 now)
 {
     m_dirty = false;
-    m_lastWrite = DeadlineQueue::instance()->now();
+    m_lastWrite = now;
     flush();
 }
 

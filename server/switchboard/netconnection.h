@@ -41,8 +41,8 @@ public:
 
     // Closes at once (server shutdown of idle HTTP connections, the front going away).
     void abort();
-    // The front's end-of-pass write of what send() queued.
-    void flushQueued();
+    // The front's end-of-pass write of what send() queued; `now` is DeadlineQueue::now().
+    void flushQueued(qint64 now);
     // The front's next-pass call for the rest of what consume() left (a turn's budget spent).
     void serveBacklog();
 

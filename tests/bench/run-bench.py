@@ -534,13 +534,17 @@ def table(bench):
     sb, sio = bench.results.get("sb", []), bench.results.get("sio", [])
     rows = []
 
-    def row(label, path, unit="", digits=None, also=None, ratio_of_also=True):
+    def row(label, path, unit="", digits=None, also=None, ratio_of_also=True, sb_root=None):
         """One scenario; `also` is a second figure shown after a slash (a p99 after a p50),
-        and then the ratio is that of the second unless ratio_of_also is false."""
-        x, y = pick(sb, *path), pick(sio, *path)
+        and then the ratio is that of the second unless ratio_of_also is false. `sb_root`
+        takes Switchboard's figures from another scenario than the paths' first key (the
+        coalesced fan-out beside socket.io's plain one)."""
+        def mine(p):
+            return (sb_root,) + tuple(p[1:]) if sb_root else p
+        x, y = pick(sb, *mine(path)), pick(sio, *path)
         cells = [fmt(x, unit, digits), fmt(y, unit, digits)]
         if also:
-            x2, y2 = pick(sb, *also), pick(sio, *also)
+            x2, y2 = pick(sb, *mine(also)), pick(sio, *also)
             cells = [f"{fmt(x, '', digits)} / {fmt(x2, unit, digits)}",
                      f"{fmt(y, '', digits)} / {fmt(y2, unit, digits)}"]
             if ratio_of_also:
@@ -608,22 +612,15 @@ def table(bench):
     if "coalesced" in a.scenarios:
         m = f"{a.members:,}".replace(",", "\u202f")
         c = a.coalesce_ms
-
-        def row_c(label, field, unit="", digits=None, also=None, ratio_of_also=True):
-            """Switchboard with --write-coalesce beside socket.io's plain fan-out."""
-            x, y = pick(sb, "coalesced", r, field), pick(sio, "fanout", r, field)
-            cells = [fmt(x, unit, digits), fmt(y, unit, digits)]
-            if also:
-                x2, y2 = pick(sb, "coalesced", r, also), pick(sio, "fanout", r, also)
-                cells = [f"{fmt(x, '', digits)} / {fmt(x2, unit, digits)}",
-                         f"{fmt(y, '', digits)} / {fmt(y2, unit, digits)}"]
-                if ratio_of_also:
-                    x, y = x2, y2
-            rows.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio(x, y)} |")
         for rate in a.rates:
             r = float(rate)
             if pick(sb, "coalesced", r, "deliveries_per_s") is None:
                 continue
+
+            def row_c(label, field, unit="", digits=None, also=None, ratio_of_also=True):
+                row(label, ("fanout", r, field), unit, digits,
+                    also=("fanout", r, also) if also else None, ratio_of_also=ratio_of_also,
+                    sb_root="coalesced")
             row_c(f"fan-out {m} members, {rate} msgs/s, Switchboard with --write-coalesce {c}: "
                   f"deliveries/s", "deliveries_per_s")
             row_c("… deliveries per server CPU-second (both nodes)", "per_cpu_s")
@@ -669,6 +666,9 @@ def write_docs(path, text, command):
         f.write(head + body + tail)
 
 
+SCENARIOS = ("idle", "polling", "fanout", "coalesced", "slow")  # Bench.scenario_<name>, in order
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--node", default=os.path.join(ROOT, "build/server/switchboard-node"))
@@ -676,7 +676,7 @@ def main():
     p.add_argument("--nodejs", default=shutil.which("node") or "node")
     p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
     p.add_argument("--kinds", default="sb,sio", help="comma-separated: sb, sio")
-    p.add_argument("--scenarios", default="idle,polling,fanout,coalesced,slow")
+    p.add_argument("--scenarios", default=",".join(SCENARIOS))
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--idle-runs", type=int, default=None,
                    help="runs of the idle and polling scenarios (the slow ones), default --runs")
@@ -734,7 +734,7 @@ def main():
     a.kinds = [k for k in a.kinds.split(",") if k]
     a.scenarios = [s for s in a.scenarios.split(",") if s]
     a.rates = list(dict.fromkeys(float(r) if "." in r else int(r) for r in a.rates.split(",")))
-    if set(a.kinds) - set(NAMES) or set(a.scenarios) - {"idle", "polling", "fanout", "coalesced", "slow"}:
+    if set(a.kinds) - set(NAMES) or set(a.scenarios) - set(SCENARIOS):
         p.error("unknown kind or scenario")
     for path in ([a.node] if "sb" in a.kinds else []) + [a.sbload]:
         if not os.access(path, os.X_OK):

@@ -433,10 +433,6 @@ private Q_SLOTS:
         m_node->server()->http()->setIdleTimeout(30000);
     }
 
-    // After an answer a keep-alive connection waits --keepalive-timeout for the next request,
-    // as Node does (5 s), and no longer the idle timeout: a long-polling client's POST
-    // connection is not held between its pings. A request begun, or none yet, has the idle
-    // timeout.
     // A client that pipelines 2 000 requests in one write is served a slice per pass of the
     // event loop, not in one go that holds every other client (on the epoll layer it was all
     // in one pass, about 0.25 s here, 2.3 s under ASan): requests counted per pass, not timed.
@@ -477,6 +473,10 @@ private Q_SLOTS:
         QVERIFY(perPass.size() >= 8);
     }
 
+    // After an answer a keep-alive connection waits --keepalive-timeout for the next request,
+    // as Node does (5 s), and no longer the idle timeout: a long-polling client's POST
+    // connection is not held between its pings. A request begun, or none yet, has the idle
+    // timeout.
     void keepAliveTimeout()
     {
         const auto node = startNode([](NodeConfig &config) {

@@ -578,7 +578,6 @@ static void on_post_answer(struct conn *c, const struct answer *a)
         release(&c->queue, &c->queue_len, &c->queue_cap);
 }
 
-// The answers at data[0..len) of one of c's polling connections.
 // Keeps only the incomplete rest of what was read (`used` of `len` bytes at `data`, which is
 // the link's own buffer or the shared read buffer) in the link's buffer.
 static void keep_rest(struct link *l, const uint8_t *data, size_t len, size_t used)
@@ -595,6 +594,7 @@ static void keep_rest(struct link *l, const uint8_t *data, size_t len, size_t us
     }
 }
 
+// The answers at data[0..len) of one of c's polling connections.
 static void consume_http(struct conn *c, struct link *l, const uint8_t *data, size_t len)
 {
     size_t used = 0;
