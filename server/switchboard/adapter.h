@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace switchboard {
 
@@ -152,8 +153,17 @@ private:
 
     bool inOwnRoom(const QString &room) const;
 
+    // A room of at least ResolveFrom members is resolved to its connected sockets at its first
+    // broadcast, and the list kept until its membership changes: a busy room's broadcasts walk
+    // an array of sockets instead of looking every member's id up (a cache miss or three
+    // each). Smaller rooms are walked by id, so that many small rooms cost no extra memory.
+    static constexpr qsizetype ResolveFrom = 16;
+    const std::vector<Socket *> &resolved(const QString &room, const QSet<QString> &members) const;
+    void forgetResolved(const QStringList &rooms);
+
     QHash<QString, QSet<QString>> m_rooms; // room -> socket ids, sockets' own rooms left out
     QHash<QString, QStringList> m_sids;    // socket id -> its rooms (few: a list)
+    mutable QHash<QString, std::vector<Socket *>> m_resolved; // room -> its connected sockets
 };
 
 } // namespace switchboard

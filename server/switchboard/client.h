@@ -27,6 +27,15 @@ public:
 
     void sendPacket(const socketio::Packet &packet);
     void send(const WireFrames &frames) { m_connection->send(frames); }
+    // The prefetch steps of a broadcast's walk, as EngineConnection's.
+    static void prefetch(const Client *client) { __builtin_prefetch(&client->m_connection); }
+    void prefetchNext(int depth) const
+    {
+        if (depth == 0)
+            EngineConnection::prefetch(m_connection);
+        else
+            m_connection->prefetchNext(depth - 1);
+    }
     // Closes the connection and every socket on it with `reason`.
     void close(const QString &reason, bool error = false);
 

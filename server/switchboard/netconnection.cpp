@@ -351,6 +351,18 @@ void NetConnection::send(const WireFrames &frames)
     deferFlush();
 }
 
+void NetConnection::prefetchForSend(int depth) const
+{
+    if (depth == 0) {
+        __builtin_prefetch(&m_phase);
+        __builtin_prefetch(&m_dirty);
+        __builtin_prefetch(&m_output);
+        __builtin_prefetch(&m_lastWrite);
+    } else {
+        __builtin_prefetch(m_output.constData() + m_output.size(), 1);
+    }
+}
+
 void NetConnection::deferFlush()
 {
     if (m_dirty)

@@ -38,6 +38,7 @@ public:
     void send(const WireFrames &frames) override;
     qint64 bufferedBytes() const override { return m_queued; }
     void dispose(quint16 code, const QString &reason) override;
+    void prefetchForSend(int depth) const override;
 
     // Closes at once (server shutdown of idle HTTP connections, the front going away).
     void abort();

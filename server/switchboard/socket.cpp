@@ -296,6 +296,16 @@ void Socket::onAck(const socketio::Packet &packet)
         pending->callback(QString(), packet.data.toList());
 }
 
+void Socket::prefetchNext(int depth) const
+{
+    if (!isConnected()) // its client may be gone
+        return;
+    if (depth == 0)
+        Client::prefetch(m_client);
+    else
+        m_client->prefetchNext(depth - 1);
+}
+
 void Socket::deliver(const WireFrames &frames, bool volatileFlag)
 {
     if (!isConnected())

@@ -61,6 +61,10 @@ public:
     // itself (at once, or once the close handshake is over). The caller forgets it; the
     // handler is called no more.
     virtual void dispose(quint16 code, const QString &reason) = 0;
+    // For a broadcast's walk over its recipients (LocalAdapter::deliverLocally): asks the
+    // cache for what send() will touch, `depth` 0 the transport's own fields, 1 what they
+    // point to. A hint only: nothing changes.
+    virtual void prefetchForSend(int depth) const { Q_UNUSED(depth); }
 
 protected:
     Transport() = default;

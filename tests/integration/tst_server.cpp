@@ -312,6 +312,106 @@ private Q_SLOTS:
         QVERIFY(b.next(0).isNull());
     }
 
+    // A room past LocalAdapter::ResolveFrom members is delivered from a list of its sockets
+    // kept between broadcasts: each change of its membership must reach the next broadcast
+    // (join, leave, a member's disconnect, a member that joined while its connect was held by
+    // a middleware), and except (by socket id or by room) still applies.
+    void busyRoomFollowsItsMembers()
+    {
+        auto node = startNode();
+        Namespace *root = node->server()->of(QStringLiteral("/"));
+        // A client with early=1 joins "big" at once, while its connect waits for the test.
+        Namespace::Next held;
+        root->use([&held](Socket *socket, const Namespace::Next &next) {
+            if (QUrlQuery(socket->handshake().url).queryItemValue(u"early"_qs) != u"1")
+                return next({}, {});
+            socket->join(u"big"_qs);
+            held = next;
+        });
+        constexpr int Members = 24; // past LocalAdapter::ResolveFrom (16)
+        std::vector<std::unique_ptr<RawClient>> clients;
+        QStringList ids;
+        for (int i = 0; i < Members + 1; ++i) {
+            clients.push_back(std::make_unique<RawClient>(engineUrl(*node)));
+            ids.append(clients.back()->handshake());
+            QVERIFY(!ids.back().isEmpty());
+        }
+        for (int i = 0; i < Members; ++i)
+            root->socket(ids.at(i))->join(u"big"_qs);
+        QSet<int> big;
+        for (int i = 0; i < Members; ++i)
+            big.insert(i);
+        // Emits `event` to "big" (or what `emit` does) and checks that exactly `reached` got it.
+        const auto check = [&](const QString &event, const QSet<int> &reached,
+                               const std::function<void()> &emit = {}) {
+            if (emit)
+                emit();
+            else
+                root->to(u"big"_qs).emit(event);
+            const QString frame = QStringLiteral("42[\"%1\"]").arg(event);
+            for (int i : reached)
+                if (const QString got = clients.at(i)->next(); got != frame)
+                    return QStringLiteral("client %1: %2 instead of %3").arg(i).arg(got, frame);
+            bool waited = false;
+            for (int i = 0; i < int(clients.size()); ++i) {
+                if (reached.contains(i))
+                    continue;
+                if (!clients.at(i)->next(std::exchange(waited, true) ? 0 : 200).isNull())
+                    return QStringLiteral("client %1 got %2").arg(i).arg(event);
+            }
+            return QString();
+        };
+        QCOMPARE(check(u"first"_qs, big), QString());
+        QCOMPARE(check(u"again"_qs, big), QString()); // from the kept list: nothing changed
+
+        root->socket(ids.at(0))->leave(u"big"_qs);
+        big.remove(0);
+        QCOMPARE(check(u"after-leave"_qs, big), QString());
+        root->socket(ids.at(Members))->join(u"big"_qs);
+        big.insert(Members);
+        QCOMPARE(check(u"after-join"_qs, big), QString());
+        // A closed member: a kept list would still point at its freed socket (ASan's part).
+        clients.at(1)->socket().close();
+        QTRY_VERIFY(root->socket(ids.at(1)) == nullptr);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        big.remove(1);
+        QCOMPARE(check(u"after-close"_qs, big), QString());
+
+        // Except a socket id, except a room, and a socket's broadcast skipping itself.
+        root->socket(ids.at(3))->join(u"quiet"_qs);
+        QCOMPARE(
+            check(u"except"_qs, big - QSet<int>{2, 3},
+                  [&] {
+                      root->to(u"big"_qs).except(ids.at(2)).except(u"quiet"_qs).emit(u"except"_qs);
+                  }),
+            QString());
+        QCOMPARE(check(u"from-4"_qs, big - QSet<int>{4},
+                       [&] { root->socket(ids.at(4))->to(u"big"_qs).emit(u"from-4"_qs); }),
+                 QString());
+
+        // Joined while its connect was held: a broadcast meanwhile does not reach it (it is
+        // not connected), the first one after its connect does.
+        clients.push_back(std::make_unique<RawClient>(
+            engineUrl(*node, QStringLiteral("EIO=4&transport=websocket&early=1"))));
+        RawClient &early = *clients.back();
+        QVERIFY(early.waitConnected());
+        QVERIFY(early.next().startsWith(u'0'));
+        early.send(QStringLiteral("40"));
+        QTRY_VERIFY(held);
+        QCOMPARE(check(u"while-held"_qs, big), QString());
+        std::exchange(held, {})({}, {});
+        QVERIFY(early.nextStartingWith(QStringLiteral("40")).startsWith(u"40{"));
+        big.insert(int(clients.size()) - 1);
+        QCOMPARE(check(u"after-connect"_qs, big), QString());
+
+        // A whole-namespace broadcast reaches every connected socket once.
+        QSet<int> everyone;
+        for (int i = 0; i < int(clients.size()); ++i)
+            if (i != 1)
+                everyone.insert(i);
+        QCOMPARE(check(u"all"_qs, everyone, [&] { root->emit(u"all"_qs); }), QString());
+    }
+
     void broadcastWithAck()
     {
         auto node = startNode();

@@ -175,6 +175,9 @@ static long field(const char *json, size_t len, const char *key)
     return strtol(at + strlen(key), NULL, 10);
 }
 
+// SBLOAD_TRACE=<file>: every delivery's send time and latency (us), for looking at a tail.
+static FILE *trace;
+
 void conn_on_event(struct conn *c, const char *json, size_t len)
 {
     const int64_t now = now_us();
@@ -192,6 +195,8 @@ void conn_on_event(struct conn *c, const char *json, size_t len)
     st->delivered++;
     st->last_delivery_us = now;
     hist_add(&st->latency, (uint64_t)(now > t ? now - t : 0));
+    if (trace)
+        fprintf(trace, "%lld %lld\n", (long long)t, (long long)(now - t));
 }
 
 void conn_on_closed(struct conn *c, const char *why)
@@ -452,6 +457,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    if (getenv("SBLOAD_TRACE"))
+        trace = fopen(getenv("SBLOAD_TRACE"), "w");
     static const struct option options[] = {{"mode", required_argument, 0, 'm'},
                                             {"ports", required_argument, 0, 'p'},
                                             {"count", required_argument, 0, 'n'},
