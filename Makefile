@@ -8,7 +8,8 @@ PORT       ?= 3000
 # LB=1: `make run` puts HAProxy (resources/haproxy/haproxy.cfg) in front, on LB_PORT.
 LB         ?=
 LB_PORT    ?= 8080
-CTEST_ARGS ?=
+# Two suites at a time (they start their own servers on free ports); sanitize.asan runs alone.
+CTEST_ARGS ?= -j$(JOBS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -23,7 +23,7 @@ class DeadlineQueue : public QObject
 public:
     // Expired deadlines fired per pass of the event loop: a storm of timeouts is spread out,
     // and whatever else is waiting (a bystander's message) is served in between.
-    static constexpr int BatchSize = 256;
+    static constexpr int BatchSize = 64;
 
     // The queue of the calling thread.
     static DeadlineQueue *instance();

@@ -15,7 +15,7 @@ namespace {
 // Events taken per epoll_wait, and passes per notifier activation before the Qt loop gets a
 // turn (timers, Redis): level-triggered epoll reports the rest again.
 constexpr int BatchEvents = 256;
-constexpr int MaxPasses = 8;
+constexpr int MaxPasses = 1;
 } // namespace
 
 Poller::Poller(QObject *parent) : QObject(parent), m_epoll(epoll_create1(EPOLL_CLOEXEC))
