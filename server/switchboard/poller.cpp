@@ -12,10 +12,11 @@
 namespace switchboard {
 
 namespace {
-// Events taken per epoll_wait, and passes per notifier activation before the Qt loop gets a
-// turn (timers, Redis): level-triggered epoll reports the rest again.
+// Events taken per activation of the notifier, then the Qt loop gets a turn (timers, Redis):
+// level-triggered epoll reports the rest again. One batch, not several: a burst of pongs or
+// of handshakes must not keep a DM arriving from Redis waiting behind thousands of events
+// (docs/benchmarks.md, step 7).
 constexpr int BatchEvents = 256;
-constexpr int MaxPasses = 1;
 } // namespace
 
 Poller::Poller(QObject *parent) : QObject(parent), m_epoll(epoll_create1(EPOLL_CLOEXEC))
@@ -75,19 +76,15 @@ void Poller::reap()
 void Poller::dispatch()
 {
     epoll_event events[BatchEvents];
-    for (int pass = 0; pass < MaxPasses; ++pass) {
-        const int count = epoll_wait(m_epoll, events, BatchEvents, 0);
-        if (count <= 0)
-            break;
-        m_dispatching = true;
-        for (int i = 0; i < count; ++i)
-            static_cast<PollHandler *>(events[i].data.ptr)->pollEvent(events[i].events);
-        m_dispatching = false;
-        // A retired handler is closed: no later event names it, since its fd left the set.
-        reap();
-        if (count < BatchEvents)
-            break;
-    }
+    const int count = epoll_wait(m_epoll, events, BatchEvents, 0);
+    if (count <= 0)
+        return;
+    m_dispatching = true;
+    for (int i = 0; i < count; ++i)
+        static_cast<PollHandler *>(events[i].data.ptr)->pollEvent(events[i].events);
+    m_dispatching = false;
+    // A retired handler is closed: no later event names it, since its fd left the set.
+    reap();
 }
 
 } // namespace switchboard
