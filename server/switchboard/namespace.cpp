@@ -221,6 +221,8 @@ void Namespace::dropSocket(Socket *socket)
 
 void Namespace::forgetPending(Socket *socket)
 {
+    // A middleware may have joined it to rooms before it refused, or before the client left.
+    m_adapter->delAll(socket->id());
     if (m_pending.remove(socket))
         releaseIfUnused();
 }

@@ -170,6 +170,40 @@ private Q_SLOTS:
         QTRY_COMPARE(m_middleware->calls, 2);
     }
 
+    // Rooms joined by a middleware before it refuses (or before the client goes) are left with
+    // the socket: they used to stay in the adapter for good.
+    void refusedSocketLeavesTheRoomsItJoined_data()
+    {
+        QTest::addColumn<bool>("refused");
+        QTest::addRow("next(err)") << true;
+        QTest::addRow("client left") << false;
+    }
+
+    void refusedSocketLeavesTheRoomsItJoined()
+    {
+        QFETCH(bool, refused);
+        Namespace *joiner = m_node->server()->of(QStringLiteral("/joiner"));
+        Namespace::Next held;
+        joiner->use([&held](Socket *socket, const Namespace::Next &next) {
+            socket->join(QStringLiteral("early"));
+            held = next;
+        });
+        RawClient client(engineUrl(*m_node));
+        QVERIFY(client.waitConnected());
+        client.send(QStringLiteral("40/joiner,"));
+        QTRY_VERIFY(held);
+        QVERIFY(joiner->adapter()->rooms().contains(QStringLiteral("early")));
+        if (refused) {
+            std::exchange(held, {})(QStringLiteral("no"), {});
+            QVERIFY(!client.nextStartingWith(QStringLiteral("44/joiner,")).isNull());
+        } else {
+            client.socket().close();
+            QTRY_COMPARE(m_node->server()->clientCount(), 0);
+        }
+        QTRY_VERIFY(joiner->adapter()->rooms().isEmpty());
+        QVERIFY(joiner->adapter()->socketRooms(QStringLiteral("x")).isEmpty());
+    }
+
 private:
     std::unique_ptr<Node> m_node;
     Namespace *m_chat = nullptr;
