@@ -152,13 +152,14 @@ QList<Socket *> LocalAdapter::recipients(const BroadcastOptions &options) const
     // (and drops the room's resolved list).
     QList<Socket *> out;
     const bool excluding = !excluded.isEmpty() || !excludedIds.isEmpty();
-    const auto isExcluded = [&](const QString &id) {
-        if (excludedIds.contains(id))
-            return true;
+    const auto inExcludedRoom = [&](const QString &id) {
         for (const QSet<QString> *members : std::as_const(excluded))
             if (members->contains(id))
                 return true;
         return false;
+    };
+    const auto isExcluded = [&](const QString &id) {
+        return excludedIds.contains(id) || inExcludedRoom(id);
     };
     const auto take = [&](const QString &id) {
         if (isExcluded(id))
@@ -190,7 +191,7 @@ QList<Socket *> LocalAdapter::recipients(const BroadcastOptions &options) const
                         excludedSockets.append(socket);
                 for (Socket *socket : members)
                     if (!excludedSockets.contains(socket) &&
-                        (excluded.isEmpty() || !isExcluded(socket->id())))
+                        (excluded.isEmpty() || !inExcludedRoom(socket->id())))
                         out.append(socket);
             }
         }

@@ -457,8 +457,10 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    if (getenv("SBLOAD_TRACE"))
-        trace = fopen(getenv("SBLOAD_TRACE"), "w");
+    if (getenv("SBLOAD_TRACE") && !(trace = fopen(getenv("SBLOAD_TRACE"), "w"))) {
+        fprintf(stderr, "sbload: SBLOAD_TRACE=%s: %s\n", getenv("SBLOAD_TRACE"), strerror(errno));
+        return 2;
+    }
     static const struct option options[] = {{"mode", required_argument, 0, 'm'},
                                             {"ports", required_argument, 0, 'p'},
                                             {"count", required_argument, 0, 'n'},
