@@ -87,6 +87,11 @@ void NetConnection::onReadable()
         }
         total += got;
         consume(QByteArrayView(readBuffer, got));
+        // A short read emptied the socket: asking again would only return EAGAIN, one more
+        // system call per pong or message. Epoll is level-triggered: what arrives later, or
+        // the peer's FIN, is reported again.
+        if (got < ReadBufferSize)
+            return;
     }
 }
 
