@@ -184,8 +184,10 @@ private Q_SLOTS:
         QFETCH(bool, refused);
         Namespace *joiner = m_node->server()->of(QStringLiteral("/joiner"));
         Namespace::Next held;
-        joiner->use([&held](Socket *socket, const Namespace::Next &next) {
+        QString id;
+        joiner->use([&held, &id](Socket *socket, const Namespace::Next &next) {
             socket->join(QStringLiteral("early"));
+            id = socket->id();
             held = next;
         });
         RawClient client(engineUrl(*m_node));
@@ -193,6 +195,7 @@ private Q_SLOTS:
         client.send(QStringLiteral("40/joiner,"));
         QTRY_VERIFY(held);
         QVERIFY(joiner->adapter()->rooms().contains(QStringLiteral("early")));
+        QVERIFY(joiner->adapter()->socketRooms(id).contains(QStringLiteral("early")));
         if (refused) {
             std::exchange(held, {})(QStringLiteral("no"), {});
             QVERIFY(!client.nextStartingWith(QStringLiteral("44/joiner,")).isNull());
@@ -201,7 +204,7 @@ private Q_SLOTS:
             QTRY_COMPARE(m_node->server()->clientCount(), 0);
         }
         QTRY_VERIFY(joiner->adapter()->rooms().isEmpty());
-        QVERIFY(joiner->adapter()->socketRooms(QStringLiteral("x")).isEmpty());
+        QVERIFY(joiner->adapter()->socketRooms(id).isEmpty());
     }
 
 private:
