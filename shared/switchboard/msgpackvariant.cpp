@@ -5,19 +5,52 @@
 
 #include <QDateTime>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <utility>
 
 namespace switchboard::msgpack {
 
 namespace {
 
-using Packer = ::msgpack::packer<::msgpack::sbuffer>;
-
-void packString(Packer &packer, const QByteArray &utf8)
+// The packer's output: straight into the QByteArray encode() returns, no buffer to copy from.
+struct Output
 {
-    packer.pack_str(uint32_t(utf8.size()));
-    packer.pack_str_body(utf8.constData(), uint32_t(utf8.size()));
+    QByteArray bytes;
+    void write(const char *data, std::size_t size) { bytes.append(data, qsizetype(size)); }
+};
+
+using Packer = ::msgpack::packer<Output>;
+
+void packUtf8(Packer &packer, const char *utf8, qsizetype size)
+{
+    packer.pack_str(uint32_t(size));
+    packer.pack_str_body(utf8, uint32_t(size));
+}
+
+// Keys and most values are ASCII: narrow them in place of a QString::toUtf8() allocation.
+void packString(Packer &packer, const QString &text)
+{
+    constexpr qsizetype Chunk = 256;
+    const qsizetype size = text.size();
+    if (size <= Chunk) {
+        char narrow[Chunk];
+        const char16_t *units = reinterpret_cast<const char16_t *>(text.constData());
+        bool ascii = true;
+        for (qsizetype i = 0; i < size; ++i) {
+            ascii &= units[i] < 0x80;
+            narrow[i] = char(units[i]);
+        }
+        if (ascii) {
+            packUtf8(packer, narrow, size);
+            return;
+        }
+    }
+    const QByteArray utf8 = text.toUtf8();
+    packUtf8(packer, utf8.constData(), utf8.size());
 }
 
 void pack(Packer &packer, const QVariant &value)
@@ -62,13 +95,13 @@ void pack(Packer &packer, const QVariant &value)
         return;
     }
     case QMetaType::QString:
-        packString(packer, value.toString().toUtf8());
+        packString(packer, *static_cast<const QString *>(value.constData()));
         return;
     case QMetaType::QStringList: {
         const QStringList list = value.toStringList();
         packer.pack_array(uint32_t(list.size()));
         for (const QString &item : list)
-            packString(packer, item.toUtf8());
+            packString(packer, item);
         return;
     }
     case QMetaType::QVariantList: {
@@ -82,7 +115,7 @@ void pack(Packer &packer, const QVariant &value)
         const auto &map = *static_cast<const QVariantMap *>(value.constData());
         packer.pack_map(uint32_t(map.size()));
         for (auto it = map.cbegin(); it != map.cend(); ++it) {
-            packString(packer, it.key().toUtf8());
+            packString(packer, it.key());
             pack(packer, it.value());
         }
         return;
@@ -91,14 +124,14 @@ void pack(Packer &packer, const QVariant &value)
         const auto &hash = *static_cast<const QVariantHash *>(value.constData());
         packer.pack_map(uint32_t(hash.size()));
         for (auto it = hash.cbegin(); it != hash.cend(); ++it) {
-            packString(packer, it.key().toUtf8());
+            packString(packer, it.key());
             pack(packer, it.value());
         }
         return;
     }
     default:
         if (value.canConvert<QString>())
-            packString(packer, value.toString().toUtf8());
+            packString(packer, value.toString());
         else
             packer.pack_nil();
         return;
@@ -148,6 +181,34 @@ QString tooDeep(int maxDepth)
     return QStringLiteral("msgpack nesting deeper than %1").arg(maxDepth);
 }
 
+// Short strings repeat from message to message (the adapter's keys: uid, type, data, packet,
+// nsp, opts, rooms, flags; namespaces, event names): a small direct-mapped table per thread
+// hands out shared copies of the last one seen in each slot instead of decoding them again.
+QString shortString(const char *utf8, std::size_t size)
+{
+    constexpr std::size_t Longest = 24;
+    constexpr std::size_t Slots = 64;
+    if (size == 0 || size > Longest)
+        return QString::fromUtf8(utf8, qsizetype(size));
+    struct Slot
+    {
+        std::size_t size = 0;
+        char bytes[Longest];
+        QString text;
+    };
+    thread_local std::array<Slot, Slots> table;
+    std::uint32_t hash = 2166136261u; // FNV-1a
+    for (std::size_t i = 0; i < size; ++i)
+        hash = (hash ^ uchar(utf8[i])) * 16777619u;
+    Slot &slot = table[hash % Slots];
+    if (slot.size != size || std::memcmp(slot.bytes, utf8, size) != 0) {
+        slot.text = QString::fromUtf8(utf8, qsizetype(size));
+        std::memcpy(slot.bytes, utf8, size);
+        slot.size = size;
+    }
+    return slot.text;
+}
+
 // `level` is the number of arrays and maps around `o`.
 QVariant toVariant(const ::msgpack::object &o, int level, int maxDepth, QString &error)
 {
@@ -170,7 +231,7 @@ QVariant toVariant(const ::msgpack::object &o, int level, int maxDepth, QString 
     case ::msgpack::type::FLOAT64:
         return o.via.f64;
     case ::msgpack::type::STR:
-        return QString::fromUtf8(o.via.str.ptr, qsizetype(o.via.str.size));
+        return shortString(o.via.str.ptr, o.via.str.size);
     case ::msgpack::type::BIN:
         return QByteArray(o.via.bin.ptr, qsizetype(o.via.bin.size));
     case ::msgpack::type::ARRAY: {
@@ -193,7 +254,7 @@ QVariant toVariant(const ::msgpack::object &o, int level, int maxDepth, QString 
                 continue;
             QString key;
             if (kv.key.type == ::msgpack::type::STR)
-                key = QString::fromUtf8(kv.key.via.str.ptr, qsizetype(kv.key.via.str.size));
+                key = shortString(kv.key.via.str.ptr, kv.key.via.str.size);
             else
                 key = toVariant(kv.key, level + 1, maxDepth, error).toString();
             if (!error.isEmpty())
@@ -220,10 +281,11 @@ QVariant toVariant(const ::msgpack::object &o, int level, int maxDepth, QString 
 
 QByteArray encode(const QVariant &value)
 {
-    ::msgpack::sbuffer buffer;
-    Packer packer(buffer);
+    Output output;
+    output.bytes.reserve(256);
+    Packer packer(output);
     pack(packer, value);
-    return QByteArray(buffer.data(), qsizetype(buffer.size()));
+    return std::move(output.bytes);
 }
 
 Decoded<QVariant> decode(QByteArrayView bytes, int maxDepth)
@@ -237,14 +299,25 @@ Decoded<QVariant> decode(QByteArrayView bytes, int maxDepth)
         const std::size_t n = std::size_t(bytes.size());
         // msgpack-c counts one level more than the containers; toVariant() checks exactly.
         const ::msgpack::unpack_limit limit(n, n, n, n, n, std::size_t(maxDepth) + 1);
-        ::msgpack::object_handle handle =
-            ::msgpack::unpack(bytes.data(), n, offset, nullptr, nullptr, limit);
+        // One zone per thread, emptied after each message: an unpack of its own would malloc
+        // (and free) an 8 KiB chunk per message, past the allocator's fast paths. Strings,
+        // binaries and extensions point into `bytes`, which outlives the objects.
+        thread_local ::msgpack::zone zone;
+        struct Emptied
+        {
+            ::msgpack::zone &zone;
+            ~Emptied() { zone.clear(); }
+        } emptied{zone};
+        const ::msgpack::unpack_reference_func inPlace = [](::msgpack::type::object_type,
+                                                            std::size_t, void *) { return true; };
+        const ::msgpack::object root =
+            ::msgpack::unpack(zone, bytes.data(), n, offset, inPlace, nullptr, limit);
         if (offset != std::size_t(bytes.size()))
             return Decoded<QVariant>::failure(
                 QStringLiteral("%1 trailing bytes after the msgpack value")
                     .arg(qsizetype(bytes.size()) - qsizetype(offset)));
         QString error;
-        QVariant value = toVariant(handle.get(), 0, maxDepth, error);
+        QVariant value = toVariant(root, 0, maxDepth, error);
         if (!error.isEmpty())
             return Decoded<QVariant>::failure(error);
         return value;

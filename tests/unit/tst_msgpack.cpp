@@ -200,6 +200,7 @@ private Q_SLOTS:
     void nestingLimit();
     void configuredNestingLimit_data();
     void configuredNestingLimit();
+    void repeatedShortStrings();
 };
 
 void TestMsgpack::encodeMatchesNotepack_data()
@@ -579,5 +580,28 @@ void TestMsgpack::configuredNestingLimit()
         QCOMPARE(decoded.error(), u"msgpack nesting deeper than %1"_s.arg(maxDepth));
 }
 
+void TestMsgpack::repeatedShortStrings()
+{
+    // Short strings are decoded through a small per-thread table (64 slots, up to 24 bytes):
+    // many strings sharing slots, the same lengths, the same prefixes, the longest cached
+    // length and one byte past it, UTF-8, decoded twice over, must each come back as itself.
+    QVariantMap map;
+    QVariantList list;
+    for (int i = 0; i < 400; ++i) {
+        const QString key = u"k%1"_s.arg(i, 3, 10, QLatin1Char('0'));
+        map.insert(key, u"v%1"_s.arg(i));
+        list.append(QString(24 + i % 2, QLatin1Char('a' + i % 26)));
+        list.append(u"\u00e9%1"_s.arg(i % 7));
+    }
+    const QVariant value = QVariantList{map, list, map, list};
+    const QByteArray bytes = switchboard::msgpack::encode(value);
+    for (int round = 0; round < 3; ++round) {
+        const auto decoded = switchboard::msgpack::decode(bytes);
+        QVERIFY2(decoded.ok(), qPrintable(decoded.error()));
+        QCOMPARE(decoded.value(), value);
+    }
+}
+
 QTEST_GUILESS_MAIN(TestMsgpack)
+
 #include "tst_msgpack.moc"
