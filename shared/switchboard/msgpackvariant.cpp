@@ -302,12 +302,22 @@ Decoded<QVariant> decode(QByteArrayView bytes, int maxDepth)
         // One zone per thread, emptied after each message: an unpack of its own would malloc
         // (and free) an 8 KiB chunk per message, past the allocator's fast paths. Strings,
         // binaries and extensions point into `bytes`, which outlives the objects.
+        // clear() keeps the zone's last chunk, which a large message may have made large: after
+        // one (its objects may have outgrown the first chunk) the zone starts afresh.
         thread_local ::msgpack::zone zone;
         struct Emptied
         {
             ::msgpack::zone &zone;
-            ~Emptied() { zone.clear(); }
-        } emptied{zone};
+            bool large;
+            ~Emptied()
+            {
+                zone.clear();
+                if (large) {
+                    ::msgpack::zone fresh;
+                    zone.swap(fresh);
+                }
+            }
+        } emptied{zone, n > 2048};
         const ::msgpack::unpack_reference_func inPlace = [](::msgpack::type::object_type,
                                                             std::size_t, void *) { return true; };
         const ::msgpack::object root =
