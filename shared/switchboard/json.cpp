@@ -21,6 +21,33 @@ char hexDigit(unsigned v)
     return char(v < 10 ? '0' + v : 'a' + v - 10);
 }
 
+// The escapes JSON spells with one letter after the backslash, both ways; the other control
+// characters are written \u00xx.
+constexpr struct
+{
+    char16_t unit;
+    char letter;
+} LetterEscapes[] = {{u'"', '"'},  {u'\\', '\\'}, {u'\b', 'b'}, {u'\f', 'f'},
+                     {u'\n', 'n'}, {u'\r', 'r'},  {u'\t', 't'}};
+
+char escapeLetter(char16_t unit)
+{
+    for (const auto &escape : LetterEscapes)
+        if (escape.unit == unit)
+            return escape.letter;
+    return 0;
+}
+
+char16_t escapedUnit(char letter)
+{
+    if (letter == '/') // read, never written
+        return u'/';
+    for (const auto &escape : LetterEscapes)
+        if (escape.letter == letter)
+            return escape.unit;
+    return 0;
+}
+
 // Room for `more` bytes at the end of `out` (geometric growth), returned as a write pointer.
 char *grow(QByteArray &out, qsizetype more)
 {
@@ -46,27 +73,9 @@ void writeString(const QString &text, QByteArray &out)
                 continue;
             }
             *p++ = '\\';
-            switch (u) {
-            case '"':
-            case '\\':
-                *p++ = char(u);
-                break;
-            case '\b':
-                *p++ = 'b';
-                break;
-            case '\f':
-                *p++ = 'f';
-                break;
-            case '\n':
-                *p++ = 'n';
-                break;
-            case '\r':
-                *p++ = 'r';
-                break;
-            case '\t':
-                *p++ = 't';
-                break;
-            default:
+            if (const char letter = escapeLetter(u)) {
+                *p++ = letter;
+            } else {
                 *p++ = 'u';
                 *p++ = '0';
                 *p++ = '0';
@@ -378,136 +387,72 @@ private:
         return true;
     }
 
-    // One UTF-8 sequence of at least two bytes, well-formed (no overlong form, no surrogate,
-    // nothing past U+10FFFF), appended as UTF-16.
-    bool readMultiByte(QString &out)
-    {
-        const auto lead = uchar(*p);
-        int length = 0;
-        char32_t code = 0;
-        char32_t least = 0;
-        if (lead >= 0xc2 && lead <= 0xdf) {
-            length = 2;
-            code = lead & 0x1f;
-            least = 0x80;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            length = 3;
-            code = lead & 0x0f;
-            least = 0x800;
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            length = 4;
-            code = lead & 0x07;
-            least = 0x10000;
-        } else {
-            return false;
-        }
-        if (end - p < length)
-            return false;
-        for (int i = 1; i < length; ++i) {
-            const auto next = uchar(p[i]);
-            if ((next & 0xc0) != 0x80)
-                return false;
-            code = code << 6 | (next & 0x3f);
-        }
-        if (code < least || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-            return false;
-        // Qt 6.4 drops a U+FEFF that opens a string, as if it were a byte order mark: left to Qt.
-        if (code == 0xfeff)
-            return false;
-        p += length;
-        if (code >= 0x10000) {
-            out.append(QChar(QChar::highSurrogate(code)));
-            out.append(QChar(QChar::lowSurrogate(code)));
-        } else {
-            out.append(QChar(char16_t(code)));
-        }
-        return true;
-    }
-
     bool readEscape(QString &out)
     {
         ++p; // backslash
         if (p == end)
             return false;
         const char c = *p++;
-        switch (c) {
-        case '"':
-        case '\\':
-        case '/':
-            out.append(QLatin1Char(c));
-            return true;
-        case 'b':
-            out.append(u'\b');
-            return true;
-        case 'f':
-            out.append(u'\f');
-            return true;
-        case 'n':
-            out.append(u'\n');
-            return true;
-        case 'r':
-            out.append(u'\r');
-            return true;
-        case 't':
-            out.append(u'\t');
-            return true;
-        case 'u': {
-            char16_t unit = 0;
-            if (!readHex4(unit))
-                return false;
-            if (!QChar::isSurrogate(unit)) {
-                out.append(QChar(unit));
-                return true;
-            }
-            // Only a whole pair: what Qt makes of a lone half is left to Qt.
-            char16_t low = 0;
-            if (!QChar::isHighSurrogate(unit) || end - p < 6 || p[0] != '\\' || p[1] != 'u')
-                return false;
-            p += 2;
-            if (!readHex4(low) || !QChar::isLowSurrogate(low))
-                return false;
+        if (const char16_t unit = escapedUnit(c)) {
             out.append(QChar(unit));
-            out.append(QChar(low));
             return true;
         }
-        default:
+        if (c != 'u')
             return false;
+        char16_t unit = 0;
+        if (!readHex4(unit))
+            return false;
+        if (!QChar::isSurrogate(unit)) {
+            out.append(QChar(unit));
+            return true;
         }
+        // Only a whole pair: what Qt makes of a lone half is left to Qt.
+        char16_t low = 0;
+        if (!QChar::isHighSurrogate(unit) || end - p < 6 || p[0] != '\\' || p[1] != 'u')
+            return false;
+        p += 2;
+        if (!readHex4(low) || !QChar::isLowSurrogate(low))
+            return false;
+        out.append(QChar(unit));
+        out.append(QChar(low));
+        return true;
+    }
+
+    // Text between escapes: valid UTF-8 (Qt's check, the one the WebSocket layer is fuzzed
+    // against) without U+FEFF, which Qt 6.4 drops at the start of a string: left to Qt.
+    static bool isPlainUtf8(QByteArrayView run)
+    {
+        return run.isValidUtf8() && !run.contains("\xef\xbb\xbf");
     }
 
     bool readString(QString &out)
     {
         ++p; // opening quote
-        // The common case first: a run of plain ASCII up to the closing quote.
-        const char *run = p;
-        while (p != end && uchar(*p) >= 0x20 && uchar(*p) < 0x80 && *p != '"' && *p != '\\')
-            ++p;
-        if (p != end && *p == '"') {
-            out = QString::fromLatin1(run, p - run);
-            ++p;
-            return true;
-        }
-        out.reserve((p - run) + 16);
-        out.append(QLatin1StringView(run, p - run));
-        while (p != end) {
-            const auto c = uchar(*p);
-            if (c == '"') {
+        for (;;) {
+            const char *const run = p;
+            bool ascii = true;
+            while (p != end && *p != '"' && *p != '\\' && uchar(*p) >= 0x20) {
+                ascii &= uchar(*p) < 0x80;
+                ++p;
+            }
+            if (p == end || uchar(*p) < 0x20) // unterminated, or a raw control character
+                return false;
+            const QByteArrayView text(run, p - run);
+            if (!ascii && !isPlainUtf8(text))
+                return false;
+            if (out.isEmpty()) // most strings: one run, one allocation
+                out = ascii ? QString::fromLatin1(text) : QString::fromUtf8(text);
+            else if (ascii)
+                out.append(QLatin1StringView(text));
+            else
+                out.append(QString::fromUtf8(text));
+            if (*p == '"') {
                 ++p;
                 return true;
             }
-            if (c == '\\') {
-                if (!readEscape(out))
-                    return false;
-            } else if (c < 0x20) {
+            if (!readEscape(out))
                 return false;
-            } else if (c < 0x80) {
-                out.append(QLatin1Char(char(c)));
-                ++p;
-            } else if (!readMultiByte(out)) {
-                return false;
-            }
         }
-        return false;
     }
 
     static bool isDigit(char c) { return c >= '0' && c <= '9'; }
