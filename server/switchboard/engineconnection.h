@@ -51,6 +51,8 @@ public:
     const HandshakeRecord &handshake() const { return m_handshake; }
     // Output queued and not yet written to the peer.
     qint64 bufferedBytes() const { return m_transport ? m_transport->bufferedBytes() : 0; }
+    // Transport::congested().
+    bool congested() const { return m_transport && m_transport->congested(); }
 
     void send(const WireFrames &frames);
     // The prefetch steps of a broadcast's walk (LocalAdapter::deliverLocally): `prefetch`

@@ -151,7 +151,7 @@ void EpollFront::serveBacklog()
 void EpollFront::markDirty(NetConnection *connection, qint64 lastWrite)
 {
     const int coalesce = limits().writeCoalesceMs;
-    if (coalesce > 0 && DeadlineQueue::instance()->now() - lastWrite < coalesce) {
+    if (coalescing() && DeadlineQueue::instance()->now() - lastWrite < coalesce) {
         // One timer for every such connection: a tick writes all of them, so a member of a
         // busy room gets one write per tick, whatever the room's rate.
         m_coalesced.append(connection);
@@ -163,11 +163,27 @@ void EpollFront::markDirty(NetConnection *connection, qint64 lastWrite)
     callOnce(m_flushQueued, &EpollFront::flushDirty);
 }
 
+void EpollFront::measureRate(qint64 now)
+{
+    const qint64 elapsed = now - m_rateSince;
+    if (elapsed < RateWindowMs)
+        return;
+    m_overRate = (m_messagesQueued - m_rateMark) * 1000 / elapsed > limits().writeCoalesceAbove;
+    m_rateSince = now;
+    m_rateMark = m_messagesQueued;
+}
+
+bool EpollFront::coalescing() const
+{
+    return limits().writeCoalesceMs > 0 && (limits().writeCoalesceAbove == 0 || m_overRate);
+}
+
 void EpollFront::flushDirty()
 {
     m_flushQueued = false;
     // A flush may close a connection, which takes itself off m_dirty: one at a time.
     const qint64 now = DeadlineQueue::instance()->now(); // one clock read for the whole pass
+    measureRate(now);
     while (!m_dirty.isEmpty())
         m_dirty.takeFirst()->flushQueued(now);
 }
@@ -179,6 +195,7 @@ void EpollFront::flushCoalesced()
         return;
     }
     const qint64 now = DeadlineQueue::instance()->now();
+    measureRate(now);
     while (!m_coalesced.isEmpty())
         m_coalesced.takeFirst()->flushQueued(now);
 }

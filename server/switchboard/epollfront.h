@@ -29,6 +29,7 @@ public:
     quint16 serverPort() const override { return m_port; }
     QString errorString() const override { return m_error; }
     qint64 webSocketWrites() const override { return m_webSocketWrites; }
+    int writeCoalescing() const override { return coalescing() ? 1 : 0; }
 
     Poller *poller() const { return m_poller; }
     int connectionCount() const { return int(m_connections.size()); }
@@ -40,12 +41,18 @@ private:
     void opened(NetConnection *connection);
     void forget(NetConnection *connection);
     // Messages queued during one pass of the event loop go out together, one write per
-    // connection, once the pass is over (a fan-out queues many frames on each member); with
-    // HttpLimits::writeCoalesceMs, a connection written that recently waits for the next
-    // tick of m_coalesce instead.
+    // connection, once the pass is over (a fan-out queues many frames on each member); while
+    // coalescing(), a connection written less than HttpLimits::writeCoalesceMs ago waits for
+    // the next tick of m_coalesce instead.
     void markDirty(NetConnection *connection, qint64 lastWrite);
     void flushDirty();
     void flushCoalesced();
+    // The rate of WebSocket messages queued (m_messagesQueued), taken over windows of at least
+    // RateWindowMs by the write passes, against HttpLimits::writeCoalesceAbove. A burst after
+    // a quiet spell is measured over the spell, so it turns coalescing on a window later.
+    static constexpr qint64 RateWindowMs = 250;
+    void measureRate(qint64 now);
+    bool coalescing() const;
     // Connections with input left for the next pass of the event loop (their turn's budget
     // spent), served in the order they came.
     void backlog(NetConnection *connection);
@@ -64,6 +71,10 @@ private:
     QList<NetConnection *> m_coalesced; // waiting for m_coalesce
     QTimer *m_coalesce = nullptr;
     qint64 m_webSocketWrites = 0;
+    qint64 m_messagesQueued = 0;
+    qint64 m_rateMark = 0;  // m_messagesQueued at m_rateSince
+    qint64 m_rateSince = 0; // DeadlineQueue time
+    bool m_overRate = false;
     QList<NetConnection *> m_backlog;
     QList<NetConnection *> *m_serving = nullptr; // the turn serveBacklog() is working through
     bool m_backlogQueued = false;

@@ -34,10 +34,14 @@ struct HttpLimits
     int bodyTimeoutMs = 10000;         // from the end of the headers to the end of the body
     // Body bytes held by all connections together: the budget a crowd of slow uploads shares.
     qint64 maxBodiesBytes = 32LL << 20;
-    // Epoll layer: a WebSocket written less than this long ago waits out the rest of it, so
-    // that the messages of a dense stream (a busy room) share one write; a message after a
-    // quiet spell goes out at once. 0: every pass of the event loop writes.
-    int writeCoalesceMs = 0;
+    // Epoll layer: while the node sends more than writeCoalesceAbove WebSocket messages a
+    // second (0: always), a WebSocket written less than writeCoalesceMs ago waits out the rest
+    // of it, so that the messages of a dense stream (a busy room) share one write; a message
+    // after a quiet spell goes out at once. writeCoalesceMs 0: every pass of the event loop
+    // writes. Below the rate nothing waits: a write costs a few microseconds of system time
+    // (docs/benchmarks.md), so at 150 000 a second the writes alone take a third of a core.
+    int writeCoalesceMs = 10;
+    qint64 writeCoalesceAbove = 150000;
 };
 
 // The body bytes every connection of a front holds, against HttpLimits::maxBodiesBytes.
@@ -166,6 +170,9 @@ public:
     // Write system calls made to WebSocket clients, by a front that makes its own (the epoll
     // layer; -1 for Qt's): with messagesOut, how many messages share a write.
     virtual qint64 webSocketWrites() const { return -1; }
+    // Whether that front holds writes back now (HttpLimits::writeCoalesceAbove): 1 or 0, -1
+    // for Qt's.
+    virtual int writeCoalescing() const { return -1; }
     // The largest WebSocket message accepted (larger: close 1009).
     void setMaxMessageSize(qint64 bytes) { m_maxMessageSize = bytes; }
     qint64 maxMessageSize() const { return m_maxMessageSize; }

@@ -338,6 +338,7 @@ void NetConnection::sendText(const QByteArray &utf8)
     if (m_phase != Phase::WebSocket)
         return;
     queue(websocket::frame(websocket::Opcode::Text, utf8));
+    ++m_front->m_messagesQueued;
     deferFlush();
 }
 
@@ -353,6 +354,7 @@ void NetConnection::send(const WireFrames &frames)
             wire += websocket::frame(websocket::Opcode::Binary, binary);
     }
     queue(wire);
+    ++m_front->m_messagesQueued;
     deferFlush();
 }
 
@@ -431,6 +433,7 @@ void NetConnection::flush()
             m_outputOffset = 0;
         }
     }
+    m_congested = !m_output.isEmpty();
     if (m_output.isEmpty() && m_owedControlBytes && m_phase == Phase::WebSocket) {
         m_owedControlBytes = 0;
         queue(websocket::frame(websocket::Opcode::Pong, std::exchange(m_owedPong, {})));

@@ -37,6 +37,7 @@ public:
     void sendText(const QByteArray &utf8) override;
     void send(const WireFrames &frames) override;
     qint64 bufferedBytes() const override { return m_queued; }
+    bool congested() override { return m_congested; }
     void dispose(quint16 code, const QString &reason) override;
     void prefetchForSend(int depth) const override;
 
@@ -89,6 +90,7 @@ private:
     bool m_backlogged = false;      // m_input holds more than one turn's worth: the next pass
     bool m_bodyDeadline = false;    // m_idle runs for a request body
     bool m_dirty = false;           // on the front's list of connections to flush
+    bool m_congested = false;       // the last flush() left output the kernel refused
     bool m_awaiting = false;        // a request is being answered (or parked) through deliver()
     bool m_answerKeepAlive = false; // how that answer goes out
     bool m_answerHead = false;

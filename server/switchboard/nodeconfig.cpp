@@ -85,10 +85,14 @@ constexpr Setting settings[] = {
      "Time a keep-alive HTTP connection is kept after an answer for the next request, as "
      "Node's keepAliveTimeout (default 5000)."},
     {"write-coalesce", nullptr, "ms",
-     "WebSocket clients written less than this long ago wait out the rest of it, so that a "
-     "busy room's messages share one write: fewer system calls per delivery, at most that "
-     "much added latency; a message after a quiet spell goes out at once (default 0: no "
-     "waiting). Not with --transport qt."},
+     "While the node sends more WebSocket messages a second than --write-coalesce-above, "
+     "clients written less than this long ago wait out the rest of it, so that a busy room's "
+     "messages share one write: fewer system calls per delivery, at most that much added "
+     "latency; a message after a quiet spell goes out at once (default 10; 0: never wait). "
+     "Not with --transport qt."},
+    {"write-coalesce-above", nullptr, "messages/s",
+     "The node-wide rate of WebSocket messages over which --write-coalesce applies (default "
+     "150000; 0: always, whatever the rate)."},
     {"redis-timeout", nullptr, "ms",
      "A Redis server silent this long (PINGs unanswered) is treated as down: /healthz says "
      "degraded (default 3000)."},
@@ -240,6 +244,8 @@ NodeConfig::Outcome NodeConfig::parse(const QStringList &arguments, const QProce
         {"keepalive-timeout", 10, 3600000,
          [&](qint64 v) { server.http.keepAliveTimeoutMs = int(v); }},
         {"write-coalesce", 0, 1000, [&](qint64 v) { server.http.writeCoalesceMs = int(v); }},
+        {"write-coalesce-above", 0, 1LL << 40,
+         [&](qint64 v) { server.http.writeCoalesceAbove = v; }},
         {"redis-timeout", 100, 600000, [&](qint64 v) { config.redisTimeoutMs = int(v); }},
         {"drain-ms", 0, 3600000, [&](qint64 v) { config.drainMs = int(v); }},
         {"queue-lease", 200, 600000, [&](qint64 v) { config.queueLeaseMs = int(v); }},

@@ -154,6 +154,14 @@ void addNodeMetrics(MetricsRegistry &registry, const Server *server, const Clust
                       "sent per write shows how --write-coalesce pays.",
                       {},
                       [server] { return one(double(server->http()->webSocketWrites())); }});
+    if (server->http()->writeCoalescing() >= 0)
+        registry.add({"switchboard_websocket_write_coalescing",
+                      T::Gauge,
+                      "1 while the node sends more WebSocket messages a second than "
+                      "--write-coalesce-above and so holds dense streams back for "
+                      "--write-coalesce ms, else 0 (the epoll layer).",
+                      {},
+                      [server] { return one(server->http()->writeCoalescing()); }});
     if (!cluster)
         return;
     const MetricFamily clusterFamilies[] = {

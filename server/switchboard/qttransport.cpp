@@ -57,6 +57,16 @@ qint64 QtTransport::bufferedBytes() const
     return m_socket ? m_socket->bytesToWrite() : 0;
 }
 
+bool QtTransport::congested()
+{
+    // QWebSocket keeps what it was given until the next pass of the event loop: written now,
+    // what is left is what the kernel refused.
+    if (!m_socket || m_socket->bytesToWrite() == 0)
+        return false;
+    m_socket->flush();
+    return m_socket->bytesToWrite() > 0;
+}
+
 void QtTransport::onDisconnected()
 {
     TransportHandler *handler = std::exchange(m_handler, nullptr);

@@ -22,6 +22,7 @@ public:
     void sendText(const QByteArray &utf8) override;
     void send(const WireFrames &frames) override;
     qint64 bufferedBytes() const override;
+    bool congested() override;
     void dispose(quint16 code, const QString &reason) override;
 
 private:

@@ -310,7 +310,7 @@ void Socket::deliver(const WireFrames &frames, bool volatileFlag)
 {
     if (!isConnected())
         return;
-    if (volatileFlag && m_client->connection()->bufferedBytes() > 0)
+    if (volatileFlag && m_client->connection()->congested())
         return;
     m_client->send(frames);
 }

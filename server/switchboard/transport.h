@@ -57,6 +57,10 @@ public:
     virtual void send(const WireFrames &frames) = 0;
     // Bytes accepted by send() and not yet handed to the kernel.
     virtual qint64 bufferedBytes() const = 0;
+    // Whether the peer is behind: output that the kernel would not take yet (a volatile
+    // message is dropped then). Output that only waits for the end of the event loop's pass,
+    // or for the write-coalescing tick, does not count.
+    virtual bool congested() { return bufferedBytes() > 0; }
     // The end of the session: closes with `code` unless the peer is gone already, then frees
     // itself (at once, or once the close handshake is over). The caller forgets it; the
     // handler is called no more.

@@ -5,6 +5,8 @@
 #include "rawclient.h"
 #include "redisserver.h"
 
+#include "switchboard/client.h"
+#include "switchboard/engineconnection.h"
 #include "switchboard/namespace.h"
 #include "switchboard/socket.h"
 
@@ -165,6 +167,64 @@ private Q_SLOTS:
         QTRY_COMPARE(node->server()->clientCount(), 1); // the bystander alone
         const QString served = bystander.call(u"[\"join\",\"r\"]"_qs);
         QVERIFY2(served.startsWith(u"[{\"ok\":true"), qPrintable(served));
+    }
+
+    // A volatile message is dropped only for a client that is behind (output the kernel has not
+    // taken, volatileIsDroppedForAClientBehind), not because an earlier message waits for the
+    // end of the same pass or, with write coalescing, for the tick (before, both dropped it).
+    void volatileIsDroppedOnlyWhileTheClientIsBehind_data()
+    {
+        QTest::addColumn<int>("coalesceMs");
+        QTest::addRow("defaults") << 0;
+        QTest::addRow("coalescing at every rate") << 1000; // the epoll layer's
+    }
+
+    void volatileIsDroppedOnlyWhileTheClientIsBehind()
+    {
+        QFETCH(int, coalesceMs);
+        auto node = startNode([coalesceMs](NodeConfig &c) {
+            if (coalesceMs > 0) {
+                c.server.http.writeCoalesceMs = coalesceMs;
+                c.server.http.writeCoalesceAbove = 0;
+            }
+        });
+        QSignalSpy connections(node->server()->of(u"/"_qs), &Namespace::connection);
+        RawClient reader(engineUrl(*node));
+        QVERIFY(!reader.handshake().isNull());
+        QTRY_COMPARE(connections.size(), 1);
+        auto *socket = connections.first().first().value<Socket *>();
+        const BroadcastOperator toReader = node->server()->of(u"/"_qs)->to(socket->id());
+        QVERIFY(socket->emit(u"a"_qs));
+        QVERIFY(toReader.volatile_().emit(u"b"_qs));
+        QVERIFY(toReader.volatile_().emit(u"c"_qs));
+        QCOMPARE(reader.next(), u"42[\"a\"]"_qs);
+        QCOMPARE(reader.next(), u"42[\"b\"]"_qs);
+        QCOMPARE(reader.next(), u"42[\"c\"]"_qs);
+    }
+
+    void volatileIsDroppedForAClientBehind()
+    {
+        auto node = startNode();
+        QSignalSpy connections(node->server()->of(u"/"_qs), &Namespace::connection);
+        StalledClient stalled(node->server()->serverPort());
+        QVERIFY(stalled.upgradeAndJoin());
+        QTRY_COMPARE(connections.size(), 1);
+        auto *behind = connections.first().first().value<Socket *>();
+        EngineConnection *connection = behind->client()->connection();
+        stalled.stall();
+        // Until the kernel refuses (its buffers, well under the 1 MiB of max-buffered after).
+        const QString chunk(64 * 1024, u'x');
+        for (int i = 0; i < 1024 && !connection->congested(); ++i) {
+            QVERIFY(behind->emit(u"bulk"_qs, {chunk}));
+            QCoreApplication::processEvents();
+        }
+        QVERIFY(connection->congested());
+        const qint64 queued = connection->bufferedBytes();
+        const BroadcastOperator toBehind = node->server()->of(u"/"_qs)->to(behind->id());
+        QVERIFY(toBehind.volatile_().emit(u"v"_qs, {chunk}));
+        QCOMPARE(connection->bufferedBytes(), queued); // dropped
+        QVERIFY(behind->emit(u"plain"_qs, {chunk}));
+        QVERIFY(connection->bufferedBytes() > queued); // queued, as any message
     }
 
     void dynamicNamespaceIsFreedWhenEmpty()

@@ -22,6 +22,7 @@
 #include <QStandardPaths>
 
 #include <csignal>
+#include <memory>
 
 using namespace switchboard;
 
@@ -75,6 +76,37 @@ QByteArray websocketHandshakeStatus(quint16 port)
     return answer.left(answer.indexOf("\r\n"));
 }
 
+// A node of its own started with `args`, a sender and a member of room "r" on it: the write
+// coalescing cases.
+struct RoomStream
+{
+    explicit RoomStream(const QStringList &args) : node(QStringLiteral("c"), {}, args) {}
+
+    // Empty when all is up, else what failed.
+    QString start()
+    {
+        if (!node.start())
+            return node.error();
+        sender = std::make_unique<Peer>(node.engineUrl());
+        member = std::make_unique<Peer>(node.engineUrl());
+        if (!sender->connect() || !member->connect())
+            return QStringLiteral("no CONNECT");
+        if (!member->join(QStringLiteral("r")).value(QStringLiteral("ok")).toBool())
+            return QStringLiteral("join refused");
+        return {};
+    }
+
+    void send(const QString &data)
+    {
+        sender->emitJson(QStringLiteral("send"),
+                         QStringLiteral(R"({"room":"r","data":"%1"})").arg(data));
+    }
+
+    NodeProcess node;
+    std::unique_ptr<Peer> sender;
+    std::unique_ptr<Peer> member;
+};
+
 } // namespace
 
 class TestOps : public QObject
@@ -88,6 +120,7 @@ private Q_SLOTS:
     void metricsFollowTraffic();
     void writeCoalesce_data();
     void writeCoalesce();
+    void writeCoalesceFollowsTheRate();
     void drain();
     void secondSignalEndsDrain_data();
     void secondSignalEndsDrain();
@@ -266,24 +299,31 @@ void TestOps::metricsFollowTraffic()
 void TestOps::writeCoalesce_data()
 {
     QTest::addColumn<int>("coalesceMs");
-    QTest::addRow("every pass writes") << 0;
-    QTest::addRow("--write-coalesce 1000") << 1000;
+    QTest::addColumn<QStringList>("above");
+    QTest::addColumn<bool>("held");
+    QTest::addRow("every pass writes") << 0 << QStringList{} << false;
+    QTest::addRow("--write-coalesce 1000 --write-coalesce-above 0")
+        << 1000 << QStringList{QStringLiteral("--write-coalesce-above"), QStringLiteral("0")}
+        << true;
+    // 100 messages a second, far below the default rate: nothing waits.
+    QTest::addRow("--write-coalesce 1000 below the default rate") << 1000 << QStringList{} << false;
 }
 
-// A dense stream to one member shares writes with --write-coalesce; the message after a quiet
-// spell goes out at once all the same. Counted by the node's own write counter, not timed.
+// A dense stream to one member shares writes with --write-coalesce over the rate; the message
+// after a quiet spell goes out at once all the same. Counted by the node's own write counter,
+// not timed.
 void TestOps::writeCoalesce()
 {
     QFETCH(int, coalesceMs);
+    QFETCH(QStringList, above);
+    QFETCH(bool, held);
     const bool qtLayer = qEnvironmentVariable("SWITCHBOARD_TRANSPORT") == u"qt";
-    NodeProcess node(QStringLiteral("c"), {},
-                     {QStringLiteral("--write-coalesce"), QString::number(coalesceMs)});
-    QVERIFY2(node.start(), qPrintable(node.error()));
-    Peer sender(node.engineUrl());
-    Peer member(node.engineUrl());
-    QVERIFY(sender.connect());
-    QVERIFY(member.connect());
-    QVERIFY(member.join(QStringLiteral("r")).value(QStringLiteral("ok")).toBool());
+    RoomStream stream(QStringList{QStringLiteral("--write-coalesce"), QString::number(coalesceMs)} +
+                      above);
+    const QString failed = stream.start();
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    const NodeProcess &node = stream.node;
+    Peer &member = *stream.member;
     const QString writes = QStringLiteral("switchboard_websocket_writes_total");
     const QHash<QString, double> before = scrape(node);
     QVERIFY(!before.isEmpty());
@@ -291,10 +331,7 @@ void TestOps::writeCoalesce()
     QCOMPARE(before.contains(writes), !qtLayer);
 
     constexpr int N = 8;
-    const auto emitOne = [&](int i) {
-        sender.emitJson(QStringLiteral("send"),
-                        QStringLiteral(R"({"room":"r","data":"m%1"})").arg(i));
-    };
+    const auto emitOne = [&](int i) { stream.send(QStringLiteral("m%1").arg(i)); };
     // The first after a quiet spell (the join's ack was the member's last write): received
     // before a 1 s tick could have sent it.
     QTest::qWait(coalesceMs + 200);
@@ -311,10 +348,55 @@ void TestOps::writeCoalesce()
     if (qtLayer)
         return;
     const double made = scrape(node).value(writes) - before.value(writes);
-    if (coalesceMs == 0)
+    if (!held)
         QVERIFY2(made >= N / 2, qPrintable(QString::number(made))); // a stalled pass may join two
     else
         QVERIFY2(made >= 2 && made <= 3, qPrintable(QString::number(made))); // m0, then the tick
+}
+
+// Holding writes back follows the node's rate of messages: off at first, on once a stream
+// runs over --write-coalesce-above (the gauge says so, and the stream's later messages share
+// writes), off again after a quiet spell, whose first message goes out at once.
+void TestOps::writeCoalesceFollowsTheRate()
+{
+    const bool qtLayer = qEnvironmentVariable("SWITCHBOARD_TRANSPORT") == u"qt";
+    RoomStream stream({QStringLiteral("--write-coalesce"), QStringLiteral("1000"),
+                       QStringLiteral("--write-coalesce-above"), QStringLiteral("20")});
+    const QString failed = stream.start();
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    const NodeProcess &node = stream.node;
+    Peer &member = *stream.member;
+    const QString writes = QStringLiteral("switchboard_websocket_writes_total");
+    const QString gauge = QStringLiteral("switchboard_websocket_write_coalescing");
+    QTest::qWait(1200); // the join's messages a window behind
+    const QHash<QString, double> before = scrape(node);
+    QVERIFY(!before.isEmpty());
+    QCOMPARE(before.contains(gauge), !qtLayer); // the epoll layer's; Qt's ignores the options
+    QCOMPARE(before.value(gauge), 0.0);
+
+    // 40 messages 10 ms apart: at least 25 a second however slowly the test runs.
+    constexpr int N = 40;
+    for (int i = 0; i < N; ++i) {
+        stream.send(QStringLiteral("m%1").arg(i));
+        QTest::qWait(10);
+    }
+    const QHash<QString, double> during = scrape(node);
+    for (int i = 0; i < N; ++i)
+        QVERIFY2(member.untilMessage(QStringLiteral("m%1").arg(i), 10000),
+                 qPrintable(QString::number(i)));
+    if (!qtLayer) {
+        QCOMPARE(during.value(gauge), 1.0);
+        const double made = scrape(node).value(writes) - before.value(writes);
+        // The first window's messages (about 25) each had their write; the rest waited for
+        // the tick. Written at once, they would have taken N writes.
+        QVERIFY2(made <= N - 8, qPrintable(QString::number(made)));
+    }
+
+    QTest::qWait(1500);
+    stream.send(QStringLiteral("after"));
+    QVERIFY(member.untilMessage(QStringLiteral("after"), 800)); // before a 1 s tick could
+    if (!qtLayer)
+        QCOMPARE(scrape(node).value(gauge), 0.0);
 }
 
 void TestOps::drain()

@@ -37,6 +37,8 @@ struct Expected
     QStringList secrets; // the auth token, when there is one
     QList<QByteArray> corsOrigins;
     int drainMs = 10000;
+    int writeCoalesceMs = 10;
+    qint64 writeCoalesceAbove = 150000;
 };
 
 template <typename Change> Expected expect(Change change)
@@ -201,6 +203,14 @@ void TestNodeConfig::parse_data()
                                    e.maxAttachmentBytes = 5000;
                                    e.maxBuffered = 65536;
                                });
+    QTest::addRow("write coalescing")
+        << QStringList{u"--write-coalesce"_s, u"40"_s, u"--write-coalesce-above=0"_s} << none
+        << noIni << expect([](Expected &e) {
+               e.writeCoalesceMs = 40;
+               e.writeCoalesceAbove = 0;
+           });
+    QTest::addRow("write coalescing off") << QStringList{u"--write-coalesce=0"_s} << none << noIni
+                                          << expect([](Expected &e) { e.writeCoalesceMs = 0; });
     QTest::addRow("--redact") << QStringList{u"--redact"_s, u"token, apiKey,,session"_s} << none
                               << noIni << expect([](Expected &e) {
                                      e.redact = {u"token"_s, u"apiKey"_s, u"session"_s};
@@ -359,6 +369,8 @@ void TestNodeConfig::parse()
     QCOMPARE(config.redaction.secrets, expected.secrets);
     QCOMPARE(config.cors.origins, expected.corsOrigins);
     QCOMPARE(config.drainMs, expected.drainMs);
+    QCOMPARE(config.server.http.writeCoalesceMs, expected.writeCoalesceMs);
+    QCOMPARE(config.server.http.writeCoalesceAbove, expected.writeCoalesceAbove);
     QCOMPARE(config.configFile.isEmpty(), ini.isEmpty());
 }
 
@@ -422,6 +434,8 @@ void TestNodeConfig::rejects_data()
         << QStringList{u"--max-buffered=100"_s} << none << noIni << u"--max-buffered"_s;
     QTest::addRow("write-coalesce over a second")
         << QStringList{u"--write-coalesce=1001"_s} << none << noIni << u"--write-coalesce"_s;
+    QTest::addRow("write-coalesce-above negative") << QStringList{u"--write-coalesce-above=-1"_s}
+                                                   << none << noIni << u"--write-coalesce-above"_s;
     QTest::addRow("--queue without --redis")
         << QStringList{u"--queue"_s, u"jobs"_s} << none << noIni << u"--queue"_s;
     QTest::addRow("SWITCHBOARD_QUEUE without REDIS_URL")
