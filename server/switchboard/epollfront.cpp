@@ -163,12 +163,19 @@ void EpollFront::markDirty(NetConnection *connection, qint64 lastWrite)
     callOnce(m_flushQueued, &EpollFront::flushDirty);
 }
 
-void EpollFront::measureRate(qint64 now)
+bool EpollFront::overRate(qint64 now) const
 {
     const qint64 elapsed = now - m_rateSince;
     if (elapsed < RateWindowMs)
+        return m_overRate;
+    return (m_messagesQueued - m_rateMark) * 1000 / elapsed > limits().writeCoalesceAbove;
+}
+
+void EpollFront::measureRate(qint64 now)
+{
+    if (now - m_rateSince < RateWindowMs)
         return;
-    m_overRate = (m_messagesQueued - m_rateMark) * 1000 / elapsed > limits().writeCoalesceAbove;
+    m_overRate = overRate(now);
     m_rateSince = now;
     m_rateMark = m_messagesQueued;
 }
@@ -176,6 +183,14 @@ void EpollFront::measureRate(qint64 now)
 bool EpollFront::coalescing() const
 {
     return limits().writeCoalesceMs > 0 && (limits().writeCoalesceAbove == 0 || m_overRate);
+}
+
+int EpollFront::writeCoalescing() const
+{
+    // What the next write pass would find: a node gone quiet has no pass to turn it off.
+    const bool over =
+        limits().writeCoalesceAbove == 0 || overRate(DeadlineQueue::instance()->now());
+    return limits().writeCoalesceMs > 0 && over ? 1 : 0;
 }
 
 void EpollFront::flushDirty()

@@ -29,7 +29,7 @@ public:
     quint16 serverPort() const override { return m_port; }
     QString errorString() const override { return m_error; }
     qint64 webSocketWrites() const override { return m_webSocketWrites; }
-    int writeCoalescing() const override { return coalescing() ? 1 : 0; }
+    int writeCoalescing() const override;
 
     Poller *poller() const { return m_poller; }
     int connectionCount() const { return int(m_connections.size()); }
@@ -51,6 +51,7 @@ private:
     // RateWindowMs by the write passes, against HttpLimits::writeCoalesceAbove. A burst after
     // a quiet spell is measured over the spell, so it turns coalescing on a window later.
     static constexpr qint64 RateWindowMs = 250;
+    bool overRate(qint64 now) const; // what measureRate(now) would decide
     void measureRate(qint64 now);
     bool coalescing() const;
     // Connections with input left for the next pass of the event loop (their turn's budget
