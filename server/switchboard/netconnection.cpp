@@ -375,7 +375,9 @@ void NetConnection::deferFlush()
     if (m_dirty)
         return;
     m_dirty = true;
-    m_front->markDirty(this, m_lastWrite);
+    // Only a WebSocket's messages may wait for the coalescing tick: an HTTP answer (a parked
+    // long-polling GET's among them) goes out with the pass, as if nothing were written before.
+    m_front->markDirty(this, m_phase == Phase::WebSocket ? m_lastWrite : NeverWritten);
 }
 
 void NetConnection::flushQueued(qint64 now)

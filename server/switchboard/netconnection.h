@@ -102,7 +102,8 @@ private:
     QList<QByteArray> m_output;
     qsizetype m_outputOffset = 0; // of m_output.first() already written
     qint64 m_queued = 0;
-    qint64 m_lastWrite = -(1LL << 40);         // DeadlineQueue::now() of the last corked flush
+    static constexpr qint64 NeverWritten = -(1LL << 40);
+    qint64 m_lastWrite = NeverWritten;         // DeadlineQueue::now() of the last corked flush
     quint32 m_interest = EPOLLIN | EPOLLRDHUP; // registered with the poller
     qint64 m_owedControlBytes = 0;             // pings received while output was blocked
     qint64 m_closingDrained = 0;               // bytes dropped while closing

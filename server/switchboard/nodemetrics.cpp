@@ -159,7 +159,8 @@ void addNodeMetrics(MetricsRegistry &registry, const Server *server, const Clust
                       T::Gauge,
                       "1 while the node sends more WebSocket messages a second than "
                       "--write-coalesce-above and so holds dense streams back for "
-                      "--write-coalesce ms, else 0 (the epoll layer).",
+                      "--write-coalesce ms, else 0 (always 1 with --write-coalesce-above 0; "
+                      "the epoll layer).",
                       {},
                       [server] { return one(server->http()->writeCoalescing()); }});
     if (!cluster)
