@@ -453,10 +453,12 @@ void TestHostile::uploadCrowd()
     QVERIFY(limit("http_body") >= quint64(Crowd - 17));
     QVERIFY(m_node->log().contains("the bodies in flight fill their budget"));
     QCOMPARE(m_bystanderFailures, 0);
-    // Gone: the bodies they held are given back, and so is the memory.
+    // Gone: the bodies they held are given back, and so is the memory: less than half of the
+    // 16 MiB budget stays (what glibc keeps of the freed heap varies: Qt's layer once kept
+    // 7 MiB of a 23 MiB peak; the bodies kept would be 16 MiB).
     uploads.clear();
     QVERIFY2(NodeProcess::sanitized() ||
-                 QTest::qWaitFor([&] { return rss() - m_baseline < 6 * 1024; }, 5000),
+                 QTest::qWaitFor([&] { return rss() - m_baseline < 8 * 1024; }, 5000),
              qPrintable(QStringLiteral("RSS %1 KiB over the baseline after the crowd left")
                             .arg(rss() - m_baseline)));
 }
