@@ -14,6 +14,8 @@ Scenarios (fresh servers for each group):
   fanout  one room of --members spread over both nodes, one sender at stepped rates
           (deliveries/s, deliveries per server CPU-second, p50/p99, loss); a kind stops
           stepping once saturated.
+  coalesced  the fan-out again, Switchboard's nodes with --write-coalesce --coalesce-ms at
+          every rate (--write-coalesce-above 0); socket.io's plain fan-out is the comparison.
   slow    the same room, --slow-pct of the members stop reading while the sender emits
           --slow-payload-byte messages: server RSS growth, and whether the others suffer.
   polling the same over Engine.IO HTTP long-polling (sbload --transport polling, never
