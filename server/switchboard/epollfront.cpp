@@ -151,7 +151,7 @@ void EpollFront::serveBacklog()
 void EpollFront::markDirty(NetConnection *connection, qint64 lastWrite)
 {
     const int coalesce = limits().writeCoalesceMs;
-    if (coalescing() && DeadlineQueue::instance()->now() - lastWrite < coalesce) {
+    if (coalescing(m_overRate) && DeadlineQueue::instance()->now() - lastWrite < coalesce) {
         // One timer for every such connection: a tick writes all of them, so a member of a
         // busy room gets one write per tick, whatever the room's rate.
         m_coalesced.append(connection);
@@ -180,17 +180,15 @@ void EpollFront::measureRate(qint64 now)
     m_rateMark = m_messagesQueued;
 }
 
-bool EpollFront::coalescing() const
+bool EpollFront::coalescing(bool over) const
 {
-    return limits().writeCoalesceMs > 0 && (limits().writeCoalesceAbove == 0 || m_overRate);
+    return limits().writeCoalesceMs > 0 && (limits().writeCoalesceAbove == 0 || over);
 }
 
 int EpollFront::writeCoalescing() const
 {
     // What the next write pass would find: a node gone quiet has no pass to turn it off.
-    const bool over =
-        limits().writeCoalesceAbove == 0 || overRate(DeadlineQueue::instance()->now());
-    return limits().writeCoalesceMs > 0 && over ? 1 : 0;
+    return coalescing(overRate(DeadlineQueue::instance()->now())) ? 1 : 0;
 }
 
 void EpollFront::flushDirty()

@@ -42,8 +42,8 @@ private:
     void forget(NetConnection *connection);
     // Messages queued during one pass of the event loop go out together, one write per
     // connection, once the pass is over (a fan-out queues many frames on each member); while
-    // coalescing(), a connection written less than HttpLimits::writeCoalesceMs ago waits for
-    // the next tick of m_coalesce instead.
+    // coalescing(m_overRate), a connection written less than HttpLimits::writeCoalesceMs ago
+    // waits for the next tick of m_coalesce instead.
     void markDirty(NetConnection *connection, qint64 lastWrite);
     void flushDirty();
     void flushCoalesced();
@@ -53,7 +53,9 @@ private:
     static constexpr qint64 RateWindowMs = 250;
     bool overRate(qint64 now) const; // what measureRate(now) would decide
     void measureRate(qint64 now);
-    bool coalescing() const;
+    // Whether writes are held back, with the node over the rate or not (by the last pass's
+    // measure, or the next one's).
+    bool coalescing(bool over) const;
     // Connections with input left for the next pass of the event loop (their turn's budget
     // spent), served in the order they came.
     void backlog(NetConnection *connection);

@@ -76,6 +76,13 @@ QByteArray websocketHandshakeStatus(quint16 port)
     return answer.left(answer.indexOf("\r\n"));
 }
 
+// The relay's send to `to` (a room or a socket id), fire and forget: no ack adds a write.
+void relaySend(Peer &sender, const QString &to, const QString &data)
+{
+    sender.emitJson(QStringLiteral("send"),
+                    QStringLiteral(R"({"to":"%1","data":"%2"})").arg(to, data));
+}
+
 // A node of its own started with `args`, a sender and a member of room "r" on it: the write
 // coalescing cases.
 struct RoomStream
@@ -87,20 +94,12 @@ struct RoomStream
     {
         if (!node.start())
             return node.error();
-        sender = std::make_unique<Peer>(node.engineUrl());
-        member = std::make_unique<Peer>(node.engineUrl());
-        if (!sender->connect() || !member->connect())
-            return QStringLiteral("no CONNECT");
-        if (!member->join(QStringLiteral("r")).value(QStringLiteral("ok")).toBool())
-            return QStringLiteral("join refused");
-        return {};
+        sender = joinedPeer(node.engineUrl());
+        member = joinedPeer(node.engineUrl(), QStringLiteral("r"));
+        return sender && member ? QString() : QStringLiteral("no CONNECT, or the join refused");
     }
 
-    void send(const QString &data)
-    {
-        sender->emitJson(QStringLiteral("send"),
-                         QStringLiteral(R"({"to":"r","data":"%1"})").arg(data));
-    }
+    void send(const QString &data) { relaySend(*sender, QStringLiteral("r"), data); }
 
     NodeProcess node;
     std::unique_ptr<Peer> sender;
@@ -425,8 +424,7 @@ void TestOps::writeCoalesceLeavesHttpAlone()
     const auto answered = [&](const QString &data, int ms) {
         keepAlive.write("GET " + poller.target() + " HTTP/1.1\r\nHost: x\r\n\r\n");
         QTest::qWait(50); // parked
-        sender.emitJson(QStringLiteral("send"),
-                        QStringLiteral(R"({"to":"%1","data":"%2"})").arg(pollerId, data));
+        relaySend(sender, pollerId, data);
         return QTest::qWaitFor(
             [&] {
                 got += keepAlive.readAll();
